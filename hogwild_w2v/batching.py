@@ -1,0 +1,84 @@
+"""Turn a chunk of corpus into the index arrays of one kernel call: subsampling, windows, negatives.
+
+Prepare, then compute: everything here is whole-array NumPy, no loop per word.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .sgns import Batch
+
+
+def keep_probabilities(counts, sample):
+    """word2vec.c's subsampling: keep an occurrence of a word of count c with (sqrt(c/(s*T)) + 1) * s*T / c."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones(len(counts), dtype=np.float32)
+    threshold = sample * counts.sum()
+    keep = (np.sqrt(counts / threshold) + 1.0) * threshold / counts
+    return np.minimum(keep, 1.0).astype(np.float32)
+
+
+def negative_cdf(counts, exponent=0.75):
+    """Cumulative distribution of unigram ** exponent, for `np.searchsorted` sampling (exact; no big table)."""
+    p = np.asarray(counts, dtype=np.float64) ** exponent
+    cdf = np.cumsum(p)
+    return cdf / cdf[-1]
+
+
+def draw_negatives(cdf, shape, rng):
+    """Word ids drawn from the distribution whose cumulative form is `cdf`."""
+    ids = np.searchsorted(cdf, rng.random(shape), side="right")
+    return np.minimum(ids, len(cdf) - 1)
+
+
+def sentence_ids(offsets_local):
+    """For a chunk whose sentences start at `offsets_local` (relative, ending with the chunk length)."""
+    lengths = np.diff(offsets_local)
+    return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+
+
+def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_negatives, rng, subsample=True):
+    """Build a `Batch` from raw `tokens` (word ids) and their sentence numbers `sent`.
+
+    Random draws, in this order (so that seeded runs are reproducible): subsampling, effective windows,
+    negatives.
+    """
+    raw = len(tokens)
+    tokens = np.asarray(tokens, dtype=np.int64)
+    if subsample:
+        keep = rng.random(raw, dtype=np.float32) < keep_prob[tokens]
+        tokens, sent = tokens[keep], sent[keep]
+    n = len(tokens)
+    G, W = group, window
+    nb = max(1, -(-n // G))
+    P = G + 2 * W
+    radius = rng.integers(1, W + 1, size=n)          # word2vec.c: effective window uniform in 1..window
+
+    # centres, padded to nb*G; padding rows get a sentence number no span position has, so no contexts
+    centre_ids = np.zeros(nb * G, dtype=np.int64)
+    centre_ids[:n] = tokens
+    centre_sent = np.full(nb * G, -2, dtype=np.int64)
+    centre_sent[:n] = sent
+    centre_rad = np.zeros(nb * G, dtype=np.int64)
+    centre_rad[:n] = radius
+
+    # span of block b: positions b*G - W ... b*G + G + W - 1
+    pos = (np.arange(nb) * G)[:, None] + np.arange(-W, G + W)[None, :]      # (nb, P)
+    inside = (pos >= 0) & (pos < n)
+    posc = np.clip(pos, 0, max(n - 1, 0))
+    span_ids = np.where(inside, tokens[posc] if n else 0, 0)                 # (nb, P)
+    span_sent = np.where(inside, sent[posc] if n else -1, -1)                # (nb, P)
+
+    # offset of span column c from centre g of the same block: c - W - g
+    dist = np.abs(np.arange(P)[None, :] - W - np.arange(G)[:, None])         # (G, P)
+    pos_mask = ((dist >= 1)[None]
+                & (dist[None] <= centre_rad.reshape(nb, G, 1))
+                & (span_sent[:, None, :] == centre_sent.reshape(nb, G, 1)))  # (nb, G, P)
+    n_ctx = pos_mask.sum(axis=2)                                              # (nb, G)
+
+    negs = draw_negatives(cdf, (nb, shared_negatives), rng)                  # (nb, Kb)
+    neg_weight = (n_ctx * (negative / shared_negatives)).astype(np.float32)  # (nb, G)
+    out_ids = np.concatenate([span_ids, negs], axis=1)                       # (nb, P+Kb)
+    return Batch(centre_ids=centre_ids.reshape(nb, G), out_ids=out_ids, pos_mask=pos_mask,
+                 neg_weight=neg_weight, n_pairs=int(n_ctx.sum()), raw_words=raw)

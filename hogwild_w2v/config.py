@@ -1,0 +1,68 @@
+"""Every training setting, in one frozen dataclass.
+
+The CLI builds a `TrainConfig`, every checkpoint and `PREFIX_config.json` stores it, and `from_dict` rejects
+keys it does not know, so a typo in a saved file is an error rather than a silently ignored setting.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .errors import HW2VError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dim: int = 100                  # embedding size d
+    window: int = 5                 # maximum context distance; the effective one is drawn from 1..window
+    negative: int = 5               # negatives per positive pair, as word2vec.c's -negative
+    lr: float = 0.025               # starting learning rate (word2vec.c -alpha for skip-gram)
+    min_lr: float | None = None     # final learning rate; None means lr * 1e-4, as word2vec.c
+    sample: float = 1e-3            # subsampling threshold s; 0 disables subsampling
+    epochs: int = 5                 # passes over the corpus
+    seed: int = 1                   # seeds matrices and every worker's random stream
+    workers: int = 1                # processes updating the shared matrices (Hogwild)
+    batch_words: int = 1024         # raw corpus tokens per kernel call (whole sentences); larger diverges, see BENCHMARKS
+    group: int = 16                 # centre words that share one set of negatives (HogBatch-style)
+    shared_negatives: int = 16      # negatives drawn per group of `group` centres
+    ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
+    val: bool = False               # report held-out SGNS loss each epoch
+
+    @property
+    def final_lr(self) -> float:
+        return self.lr * 1e-4 if self.min_lr is None else self.min_lr
+
+    def validate(self) -> "TrainConfig":
+        checks = [
+            (self.dim >= 1, "--dim must be at least 1"),
+            (self.window >= 1, "--window-size must be at least 1"),
+            (self.negative >= 1, "--negative must be at least 1"),
+            (self.lr > 0, "--lr must be positive"),
+            (self.min_lr is None or 0 <= self.min_lr <= self.lr, "--min-lr must be between 0 and --lr"),
+            (0 <= self.sample < 1, "--sample must be in [0, 1)"),
+            (self.epochs >= 1, "--epochs must be at least 1"),
+            (self.workers >= 1, "--workers must be at least 1"),
+            (self.batch_words >= 64, "batch_words must be at least 64"),
+            (self.group >= 1, "group must be at least 1"),
+            (self.shared_negatives >= 1, "shared_negatives must be at least 1"),
+            (self.seed >= 0, "--seed must be non-negative"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise HW2VError(message)
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise HW2VError(f"unknown training setting(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
+    MODEL_KEYS = ("dim", "window", "negative", "sample", "ns_exponent", "group", "shared_negatives",
+                  "batch_words")

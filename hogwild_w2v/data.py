@@ -1,0 +1,91 @@
+"""A preprocessed data directory, opened memory-mapped and checked, and its split into worker shares."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import HW2VError
+from .vectors import load_vocab
+
+
+@dataclass
+class CorpusData:
+    path: str
+    words: list
+    counts: np.ndarray        # (V,) int64
+    corpus: np.ndarray        # (T,) int32 memmap of word ids
+    offsets: np.ndarray       # (S+1,) int64 sentence starts, offsets[-1] == T
+    vocab_sha256: str
+    val_corpus: np.ndarray | None = None
+    val_offsets: np.ndarray | None = None
+
+    @property
+    def tokens(self) -> int:
+        return int(self.offsets[-1])
+
+
+def _sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _open_pair(data_dir, corpus_name, offsets_name, vocab_size):
+    cpath, opath = os.path.join(data_dir, corpus_name), os.path.join(data_dir, offsets_name)
+    for p in (cpath, opath):
+        if not os.path.isfile(p):
+            raise HW2VError(f"data dir '{data_dir}' has no {os.path.basename(p)}; run `hw2v preprocess` first")
+    size = os.path.getsize(cpath)
+    if size % 4:
+        raise HW2VError(f"{cpath} is damaged: its size is not a whole number of int32 ids")
+    try:
+        offsets = np.load(opath, mmap_mode="r")
+    except (ValueError, OSError) as exc:
+        raise HW2VError(f"{opath} is damaged: {exc}") from None
+    if offsets.ndim != 1 or len(offsets) < 2 or offsets[0] != 0 or np.any(np.diff(offsets) <= 0):
+        raise HW2VError(f"{opath} is damaged: offsets must start at 0 and increase")
+    if int(offsets[-1]) * 4 != size:
+        raise HW2VError(f"{cpath} is damaged: it holds {size // 4:,} ids but offsets.npy says "
+                        f"{int(offsets[-1]):,} (truncated?)")
+    corpus = np.memmap(cpath, dtype="<i4", mode="r")
+    # a cheap sample check of the ids (a full scan would read the whole corpus)
+    probe = np.asarray(corpus[:: max(1, len(corpus) // 100_000)])
+    if probe.min() < 0 or probe.max() >= vocab_size:
+        raise HW2VError(f"{cpath} holds ids outside the vocabulary; is it from another data dir?")
+    return corpus, offsets
+
+
+def open_data(data_dir, want_val=False) -> CorpusData:
+    if not os.path.isdir(data_dir):
+        raise HW2VError(f"data dir '{data_dir}' does not exist; run `hw2v preprocess` first")
+    vocab_path = os.path.join(data_dir, "vocab.json")
+    words, counts = load_vocab(vocab_path)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.min() < 1:
+        raise HW2VError(f"vocabulary file '{vocab_path}' is damaged (counts must be positive)")
+    corpus, offsets = _open_pair(data_dir, "corpus.bin", "offsets.npy", len(words))
+    data = CorpusData(data_dir, words, counts, corpus, offsets, _sha256(vocab_path))
+    if want_val and os.path.isfile(os.path.join(data_dir, "val_corpus.bin")):
+        data.val_corpus, data.val_offsets = _open_pair(data_dir, "val_corpus.bin", "val_offsets.npy", len(words))
+    return data
+
+
+def split_shares(offsets, n):
+    """Sentence index boundaries of `n` contiguous shares with about equal token counts: (n+1,) int64."""
+    offsets = np.asarray(offsets)
+    total = int(offsets[-1])
+    targets = (np.arange(1, n) * total) // n
+    inner = np.searchsorted(offsets, targets, side="left")
+    bounds = np.concatenate([[0], inner, [len(offsets) - 1]]).astype(np.int64)
+    return np.maximum.accumulate(bounds)
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)

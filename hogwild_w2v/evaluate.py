@@ -1,0 +1,126 @@
+"""Intrinsic evaluation with gensim's conventions: Google analogies and word-pair similarity (WordSim-353).
+
+`evaluate_analogies` follows gensim's `KeyedVectors.evaluate_word_analogies(restrict_vocab=30000,
+case_insensitive=True)`: only the `restrict_vocab` most frequent words are candidates and may appear in a
+question; words are upper-cased for matching (first occurrence in frequency order wins); a question with an
+unknown word is skipped and counted; the answer is the best 3CosAdd candidate other than the three question
+words. `evaluate_pairs` follows `evaluate_word_pairs`: Spearman rho of cosine similarity against human scores,
+pairs with an unknown word skipped.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import HW2VError
+from .vectors import Vectors
+
+
+def _read_lines(path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().splitlines()
+    except OSError as exc:
+        raise HW2VError(f"cannot read '{path}': {exc.strerror}") from None
+
+
+def _case_index(words, limit):
+    """Upper-cased word -> row among the first `limit` words; the most frequent spelling wins."""
+    index = {}
+    for i, w in enumerate(words[:limit]):
+        index.setdefault(w.upper(), i)
+    return index
+
+
+def evaluate_analogies(vec: Vectors, path, restrict_vocab=30000, case_insensitive=True, batch=2048):
+    """Accuracy per section and for the semantic / syntactic / total groups of `questions-words.txt`."""
+    limit = min(restrict_vocab, len(vec.words))
+    index = _case_index(vec.words, limit) if case_insensitive else {w: i for i, w in enumerate(vec.words[:limit])}
+    norm = vec.normed[:limit]                                           # (L, d)
+    sections, current, skipped = [], None, 0
+    for line in _read_lines(path):
+        if not line.strip():
+            continue
+        if line.startswith(":"):
+            current = {"section": line[1:].strip(), "questions": [], "correct": 0}
+            sections.append(current)
+            continue
+        if current is None:
+            raise HW2VError(f"'{path}' does not start with a ': section' line")
+        parts = line.upper().split() if case_insensitive else line.split()
+        if len(parts) != 4:
+            raise HW2VError(f"'{path}': a question needs 4 words, got: {line!r}")
+        ids = [index.get(p) for p in parts]
+        if None in ids:
+            skipped += 1
+            continue
+        current["questions"].append(ids)
+    for sec in sections:
+        q = np.array(sec["questions"], dtype=np.int64).reshape(-1, 4)
+        correct = 0
+        for start in range(0, len(q), batch):
+            a, b, c, expected = q[start:start + batch].T
+            target = norm[b] - norm[a] + norm[c]                        # (n, d): b - a + c, gensim's 3CosAdd
+            target /= np.linalg.norm(target, axis=1, keepdims=True)
+            sims = target @ norm.T                                      # (n, L)
+            rows = np.arange(len(a))
+            for excl in (a, b, c):
+                sims[rows, excl] = -np.inf
+            correct += int((sims.argmax(axis=1) == expected).sum())
+        sec["correct"], sec["total"] = correct, len(q)
+        del sec["questions"]
+
+    def group(names):
+        c = sum(s["correct"] for s in names)
+        t = sum(s["total"] for s in names)
+        return {"correct": c, "total": t, "accuracy": c / t if t else 0.0}
+
+    semantic = [s for s in sections if not s["section"].startswith("gram")]
+    syntactic = [s for s in sections if s["section"].startswith("gram")]
+    return {"sections": sections, "semantic": group(semantic), "syntactic": group(syntactic),
+            "total": group(sections), "skipped": skipped}
+
+
+def rankdata(x):
+    """Average ranks (1-based), ties sharing the mean of their positions, as scipy.stats.rankdata."""
+    x = np.asarray(x, dtype=np.float64)
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    new = np.concatenate([[True], xs[1:] != xs[:-1]])
+    group_id = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(x))
+    avg = (starts + ends - 1) / 2.0 + 1.0
+    ranks = np.empty(len(x))
+    ranks[order] = avg[group_id]
+    return ranks
+
+
+def spearman(a, b):
+    ra, rb = rankdata(a), rankdata(b)
+    ra -= ra.mean()
+    rb -= rb.mean()
+    return float((ra * rb).sum() / np.sqrt((ra * ra).sum() * (rb * rb).sum()))
+
+
+def evaluate_pairs(vec: Vectors, path, case_insensitive=True):
+    """Spearman rho between cosine similarity and the human scores of a word-pair file (tab-separated)."""
+    index = _case_index(vec.words, len(vec.words)) if case_insensitive else vec.index
+    model, human, skipped, total = [], [], 0, 0
+    for line in _read_lines(path):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            raise HW2VError(f"'{path}': expected 'word1<TAB>word2<TAB>score', got: {line!r}")
+        total += 1
+        w1, w2 = (parts[0].upper(), parts[1].upper()) if case_insensitive else (parts[0], parts[1])
+        i, j = index.get(w1), index.get(w2)
+        if i is None or j is None:
+            skipped += 1
+            continue
+        model.append(float(vec.normed[i] @ vec.normed[j]))
+        human.append(float(parts[2]))
+    if len(model) < 2:
+        raise HW2VError(f"'{path}': fewer than two pairs have both words in the vocabulary")
+    return {"spearman": spearman(human, model), "pairs": len(model), "skipped": skipped,
+            "oov_ratio": skipped / total if total else 0.0}

@@ -1,0 +1,67 @@
+"""Progress on stderr (a live line on a terminal, plain periodic lines otherwise) and a JSON-lines log."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def _duration(seconds):
+    seconds = int(max(0, seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class Progress:
+    def __init__(self, total_words, epochs, quiet=False, log_jsonl=None, stream=None, plain_every=10.0):
+        self.total, self.epochs = total_words, epochs
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.plain_every = plain_every
+        self.log = open(log_jsonl, "a", encoding="utf-8") if log_jsonl else None
+        self.start = time.time()
+        self.last_print = 0.0
+        self.last = (self.start, None)            # (time, words) at the previous record
+
+    def update(self, words, lr, loss, val_loss=None, rss=None, force=False):
+        now = time.time()
+        t0, w0 = self.last
+        rate = (words - w0) / max(now - t0, 1e-9) if w0 is not None else 0.0
+        overall = words / max(now - self.start, 1e-9)
+        self.last = (now, words)
+        frac = min(1.0, words / self.total) if self.total else 1.0
+        epoch = min(self.epochs, int(frac * self.epochs) + 1)
+        if self.log:
+            rec = {"time": round(now, 3), "elapsed": round(now - self.start, 3), "words": int(words),
+                   "words_per_s": round(rate, 1), "lr": lr, "loss": loss, "val_loss": val_loss, "rss_bytes": rss}
+            self.log.write(json.dumps(rec) + "\n")
+            self.log.flush()
+        if self.quiet:
+            return
+        eta = (self.total - words) / overall if overall > 0 else 0.0
+        line = (f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {rate / 1000:6.0f}k words/s  lr {lr:.5f}  "
+                f"loss {loss:.4f}" if loss is not None else
+                f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {rate / 1000:6.0f}k words/s  lr {lr:.5f}")
+        if val_loss is not None:
+            line += f"  val {val_loss:.4f}"
+        line += f"  ETA {_duration(eta)}"
+        if self.live:
+            self.stream.write("\r" + line + "\033[K")
+            self.stream.flush()
+        elif force or now - self.last_print >= self.plain_every:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+            self.last_print = now
+
+    def message(self, text):
+        if not self.quiet:
+            self.stream.write(("\n" if self.live else "") + text + "\n")
+            self.stream.flush()
+
+    def close(self):
+        if self.live and not self.quiet:
+            self.stream.write("\n")
+        if self.log:
+            self.log.close()

@@ -1,0 +1,56 @@
+"""Named shared-memory arrays: the coordinator creates and unlinks them, workers attach by name.
+
+Segments are named `hw2v_<pid>_<token>_<array>` so a leftover is recognisable in /dev/shm. Python's resource
+tracker (one per run, shared by the workers it spawns) unlinks them if the coordinator is killed outright.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from multiprocessing import shared_memory
+
+import numpy as np
+
+
+class SharedArrays:
+    """A set of shared arrays owned by this process; `close()` unlinks every one, whatever happened."""
+
+    def __init__(self, specs: dict):
+        token = secrets.token_hex(3)
+        self.segments, self.arrays, self.spec = [], {}, {}
+        try:
+            for key, (shape, dtype) in specs.items():
+                nbytes = max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize)
+                seg = shared_memory.SharedMemory(name=f"hw2v_{os.getpid()}_{token}_{key}", create=True,
+                                                 size=nbytes)
+                self.segments.append(seg)
+                arr = np.ndarray(shape, dtype=dtype, buffer=seg.buf)
+                arr.fill(0)
+                self.arrays[key] = arr
+                self.spec[key] = (seg.name, tuple(shape), np.dtype(dtype).str)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        self.arrays.clear()
+        for seg in self.segments:
+            try:
+                seg.close()
+            except BufferError:      # a view is still alive somewhere; unlinking is what matters
+                pass
+            try:
+                seg.unlink()
+            except FileNotFoundError:
+                pass
+        self.segments = []
+
+
+def attach(spec: dict):
+    """Attach to segments made by `SharedArrays`; returns (segments, {key: array})."""
+    segments, arrays = [], {}
+    for key, (name, shape, dtype) in spec.items():
+        seg = shared_memory.SharedMemory(name=name)
+        segments.append(seg)
+        arrays[key] = np.ndarray(shape, dtype=dtype, buffer=seg.buf)
+    return segments, arrays

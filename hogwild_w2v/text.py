@@ -1,0 +1,90 @@
+"""Reading text: plain or gzip files, line blocks, tokenisation, WikiText conventions.
+
+Tokens are maximal runs of Unicode letters and digits (`[^\\W_]+`), lowercased unless `keep_case`. Text that is
+already normalised to space-separated `[a-z0-9]+` tokens (like the bench corpus) tokenises to exactly its own
+tokens. One line is one sentence.
+
+WikiText (Merity et al. 2016) files are recognised by their markup and handled so:
+  * heading lines (` = Title = `, ` = = Section = = `) are not training text and are skipped;
+  * `@,@` between digits is removed, joining thousands groups (`1 @,@ 000` -> `1000`);
+  * `@-@` and `@.@` are separators, as hyphens and full stops are for any text (`well @-@ known` -> well, known);
+  * `<unk>`, WikiText's placeholder for rare words, is dropped like any out-of-vocabulary token.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+
+from .errors import HW2VError
+
+TOKEN_RE = re.compile(r"[^\W_]+")
+LINE_TOKEN_RE = re.compile(r"[^\W_]+|\n")          # newline kept as a sentence-end marker
+_HEADING_RE = re.compile(r"^ *(=+) .* \1 *$", re.M)
+_THOUSANDS_RE = re.compile(r"(?<=\d) @,@ (?=\d)")
+_UNK = "<unk>"
+REPLACEMENT = "\ufffd"
+
+BLOCK_BYTES = 1 << 22                                # lines are read in blocks of about 4 MiB
+
+
+def tokenize(line: str, keep_case: bool = False) -> list[str]:
+    """Tokens of one line of ordinary text."""
+    return TOKEN_RE.findall(line if keep_case else line.lower())
+
+
+def clean_wikitext(block: str) -> str:
+    """Apply the WikiText conventions above to a block of whole lines."""
+    block = _HEADING_RE.sub("", block)
+    block = _THOUSANDS_RE.sub("", block)
+    return block.replace(_UNK, " ")
+
+
+def looks_like_wikitext(path: str) -> bool:
+    """WikiText is recognised by its joiners or headings in the first 64 KiB."""
+    with open_text_binary(path) as fh:
+        head = fh.read(1 << 16).decode("utf-8", errors="replace")
+    return " @-@ " in head or " @,@ " in head or bool(_HEADING_RE.search(head))
+
+
+def check_input(path: str) -> int:
+    """Raise a clear error for a path that cannot be read as a text file; return its size in bytes."""
+    if not os.path.exists(path):
+        raise HW2VError(f"input file '{path}' does not exist")
+    if os.path.isdir(path):
+        raise HW2VError(f"input '{path}' is a directory, not a text file")
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise HW2VError(f"cannot read input '{path}': {exc.strerror}") from None
+    return os.path.getsize(path)
+
+
+def open_text_binary(path: str):
+    """Open `path` for binary reading, decompressing gzip transparently (recognised by its magic bytes)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def iter_blocks(path: str, wikitext: bool, keep_case: bool):
+    """Yield (text, n_replaced) for blocks of whole lines, decoded, cleaned and case-folded.
+
+    Undecodable bytes become U+FFFD and are counted; each block ends with a newline.
+    """
+    try:
+        with open_text_binary(path) as fh:
+            while True:
+                lines = fh.readlines(BLOCK_BYTES)
+                if not lines:
+                    break
+                text = b"".join(lines).decode("utf-8", errors="replace")
+                if not text.endswith("\n"):
+                    text += "\n"
+                replaced = text.count(REPLACEMENT)
+                if wikitext:
+                    text = clean_wikitext(text)
+                yield (text if keep_case else text.lower()), replaced
+    except (OSError, EOFError) as exc:
+        raise HW2VError(f"cannot read input '{path}': {exc}") from None

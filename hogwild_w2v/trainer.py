@@ -1,0 +1,362 @@
+"""The coordinator: shared matrices, N Hogwild workers, progress, checkpoints, signals and the final vectors.
+
+    coordinator                                   worker k (spawned process)
+    -----------                                   --------------------------
+    w_in, w_out, progress, losses, ctrl  --shm-->  attach by name, memory-map corpus.bin / offsets.npy
+    polls progress, prints, logs                   walks sentences [share_k), one batch at a time
+    PAUSE + generation  ------------------------>  at a batch boundary: send (epoch, position, rng state)
+    saves checkpoint, RUN  -------------------->   goes on
+    STOP  -------------------------------------->  returns
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+import psutil
+
+from . import checkpoint as ckpt
+from .batching import make_batch, negative_cdf, sentence_ids
+from .config import TrainConfig
+from .data import open_data, split_shares
+from .errors import HW2VError
+from .progress import Progress
+from .sgns import batch_loss
+from .shm import SharedArrays
+from .worker import (DONE, LOSS, PAIRS, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, learning_rate,
+                     worker_main)
+
+VAL_TOKENS = 100_000          # validation loss is measured on at most this many held-out tokens
+
+
+class Interrupted(Exception):
+    """Training stopped on a signal after writing a checkpoint."""
+
+    def __init__(self, signum, checkpoint):
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum, self.checkpoint = signum, checkpoint
+
+
+class WorkerDied(HW2VError):
+    pass
+
+
+def default_checkpoint_dir(prefix):
+    return prefix + "_checkpoints"
+
+
+def init_matrices(vocab_size, dim, seed):
+    """word2vec.c's initialisation: input vectors uniform in +-0.5/dim, output vectors zero."""
+    rng = np.random.default_rng(seed)
+    w_in = (rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+    return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
+
+
+def _val_batches(corpus, offsets, counts, cfg, first_sent=0):
+    """Fixed validation batches: no subsampling, windows and negatives from a fixed seed."""
+    rng = np.random.default_rng(12345)
+    cdf = negative_cdf(counts, cfg.ns_exponent)
+    end = int(np.searchsorted(offsets, offsets[first_sent] + VAL_TOKENS, side="left"))
+    end = min(max(end, first_sent + 1), len(offsets) - 1)
+    batches, s = [], first_sent
+    while s < end:
+        e = min(int(np.searchsorted(offsets, offsets[s] + cfg.batch_words, side="left")), end)
+        e = max(e, s + 1)
+        lo, hi = int(offsets[s]), int(offsets[e])
+        batches.append(make_batch(np.asarray(corpus[lo:hi]), sentence_ids(np.asarray(offsets[s:e + 1]) - lo),
+                                  None, cdf, cfg.window, cfg.negative, cfg.group, cfg.shared_negatives, rng,
+                                  subsample=False))
+        s = e
+    return batches
+
+
+def _mean_loss(w_in, w_out, batches):
+    pairs = sum(b.n_pairs for b in batches)
+    return sum(batch_loss(w_in, w_out, b) for b in batches) / max(pairs, 1)
+
+
+def _save_outputs(prefix, w_in, w_out, info):
+    """PREFIX_center.npy, PREFIX_context.npy, PREFIX_combined.npy, PREFIX_config.json, each atomically."""
+    directory = os.path.dirname(os.path.abspath(prefix))
+    os.makedirs(directory, exist_ok=True)
+    outputs = {"center": w_in, "context": w_out, "combined": w_in + w_out}
+    for name, arr in outputs.items():
+        tmp = f"{prefix}_{name}.tmp.npy"
+        np.save(tmp, arr)
+        os.replace(tmp, f"{prefix}_{name}.npy")
+    tmp = f"{prefix}_config.json.tmp"
+    with open(tmp, "w") as fh:
+        json.dump(info, fh, indent=1)
+    os.replace(tmp, f"{prefix}_config.json")
+
+
+def _check_resumable(state, cfg, data, train_sents):
+    saved = TrainConfig.from_dict(state["config"])
+    for key in TrainConfig.MODEL_KEYS:
+        if getattr(saved, key) != getattr(cfg, key):
+            raise HW2VError(f"cannot resume: --{key.replace('_', '-')} was {getattr(saved, key)} in the "
+                            f"checkpoint, now {getattr(cfg, key)}")
+    if state["vocab_sha256"] != data.vocab_sha256:
+        raise HW2VError("cannot resume: the vocabulary differs from the checkpoint's")
+    if state["train_tokens"] != int(data.offsets[train_sents]):
+        raise HW2VError("cannot resume: the corpus differs from the checkpoint's")
+    done_epochs = state["words_done"] / state["train_tokens"]
+    if cfg.epochs < done_epochs:
+        raise HW2VError(f"cannot resume: the checkpoint has done {done_epochs:.2f} epochs, more than --epochs "
+                        f"{cfg.epochs}")
+
+
+def _start_positions(state, bounds, offsets, n_workers, train_tokens):
+    """Per-worker (epoch, next_sent, words_done, rng_state) for a resumed run.
+
+    The same worker count resumes every worker exactly. Another count cannot map old positions onto new shares,
+    so each new worker starts at the same fraction of its share as the run had done of its epoch, with a fresh
+    random stream: global progress (and so the lr schedule) is kept; the coverage of that epoch is approximate.
+    """
+    if state["workers"] == n_workers:
+        return [(w["epoch"], w["next_sent"], w["words_done"], w["rng"]) for w in state["worker_states"]]
+    done = state["words_done"]
+    epoch, within = divmod(done, train_tokens)
+    frac = within / train_tokens
+    starts = []
+    for k in range(n_workers):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        target = offsets[lo] + frac * (offsets[hi] - offsets[lo])
+        nxt = min(max(int(np.searchsorted(offsets, target, side="left")), lo), hi)
+        starts.append((int(epoch), nxt, done // n_workers + (done % n_workers if k == 0 else 0), None))
+    return starts
+
+
+class Coordinator:
+    def __init__(self, data_dir, prefix, cfg: TrainConfig, checkpoint_every=300.0, checkpoint_dir=None,
+                 keep_checkpoints=2, resume=False, quiet=False, log_jsonl=None, stream=None):
+        self.cfg = cfg.validate()
+        self.prefix = prefix
+        self.data = open_data(data_dir, want_val=cfg.val)
+        self.checkpoint_every = checkpoint_every
+        self.ckpt_dir = checkpoint_dir or default_checkpoint_dir(prefix)
+        self.keep = keep_checkpoints
+        self.resume = resume
+        self.quiet, self.log_jsonl, self.stream = quiet, log_jsonl, stream
+        self.stop_signal = None
+        self.step = 0
+
+    # ---- signals -------------------------------------------------------------------------------
+    def _on_signal(self, signum, frame):
+        if self.stop_signal is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt       # second Ctrl-C: abort now; `finally` still cleans up
+        self.stop_signal = signum
+
+    # ---- the run -------------------------------------------------------------------------------
+    def run(self):
+        cfg, data = self.cfg, self.data
+        offsets = data.offsets
+        n_sent = len(offsets) - 1
+        val_batches, train_sents = None, n_sent
+        if cfg.val:
+            if data.val_corpus is not None:
+                val_batches = _val_batches(data.val_corpus, data.val_offsets, data.counts, cfg)
+            else:                          # hold back the last ~1% of sentences (at most VAL_TOKENS tokens)
+                held = min(VAL_TOKENS, data.tokens // 100)
+                train_sents = int(np.searchsorted(offsets, data.tokens - held, side="left"))
+                if train_sents < 1 or train_sents >= n_sent:
+                    raise HW2VError("--val: the corpus is too small to hold back a validation slice; "
+                                    "use preprocess --val-input")
+                val_batches = _val_batches(data.corpus, offsets, data.counts, cfg, train_sents)
+        train_tokens = int(offsets[train_sents])
+        total_words = cfg.epochs * train_tokens
+        n = cfg.workers
+        bounds = split_shares(offsets[:train_sents + 1], n)
+
+        state = None
+        if self.resume:
+            found = ckpt.load_latest(self.ckpt_dir, warn=lambda m: self._warn(m))
+            if found is None:
+                raise HW2VError(f"no checkpoint to resume from in '{self.ckpt_dir}'")
+            path, w_in0, w_out0, state = found
+            _check_resumable(state, cfg, data, train_sents)
+            starts = _start_positions(state, bounds, offsets, n, train_tokens)
+            self.step = state["step"]
+        else:
+            w_in0, w_out0 = init_matrices(len(data.words), cfg.dim, cfg.seed)
+            starts = [(0, int(bounds[k]), 0, None) for k in range(n)]
+        V, d = w_in0.shape
+        if V != len(data.words) or d != cfg.dim:
+            raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
+
+        shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
+                            "progress": ((n, 4), np.int64), "losses": ((n, 2), np.float64),
+                            "ctrl": ((2,), np.int64)})
+        a = shm.arrays
+        a["w_in"][:] = w_in0
+        a["w_out"][:] = w_out0
+        del w_in0, w_out0
+        for k, (_, nxt, words, _) in enumerate(starts):
+            a["progress"][k, WORDS] = words
+            a["progress"][k, 2] = nxt
+        words_at_start = int(a["progress"][:, WORDS].sum())
+
+        ctx = mp.get_context("spawn")
+        queue = ctx.Queue()
+        procs = []
+        main_thread = threading.current_thread() is threading.main_thread()
+        old_handlers = {}
+        progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
+        try:
+            if main_thread:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    old_handlers[sig] = signal.signal(sig, self._on_signal)
+            saved_env = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                         "MKL_NUM_THREADS")}
+            os.environ.update({k: "1" for k in saved_env})       # one BLAS thread per worker process
+            try:
+                for k in range(n):
+                    epoch, nxt, words, rng_state = starts[k]
+                    spec = WorkerSpec(k, data.path, cfg.to_dict(), (int(bounds[k]), int(bounds[k + 1])), epoch,
+                                      nxt, words, rng_state, shm.spec, total_words, os.getpid())
+                    p = ctx.Process(target=worker_main, args=(spec, queue), name=f"hw2v-worker-{k}",
+                                    daemon=True)
+                    p.start()
+                    procs.append(p)
+            finally:
+                for k, v in saved_env.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+            return self._loop(shm, procs, queue, progress, bounds, total_words, train_tokens, val_batches,
+                              words_at_start, state)
+        finally:
+            ctrl = shm.arrays.get("ctrl")
+            if ctrl is not None:
+                ctrl[0] = STOP
+            for p in procs:
+                p.join(timeout=2)
+            for p in procs:
+                if p.is_alive():
+                    p.kill()
+                    p.join(timeout=2)
+            queue.close()
+            progress.close()
+            shm.close()
+            for sig, handler in old_handlers.items():
+                signal.signal(sig, handler)
+
+    def _warn(self, msg):
+        (self.stream or sys.stderr).write(f"Warning: {msg}\n")
+
+    def _check_workers(self, procs, status):
+        for k, p in enumerate(procs):
+            if p.exitcode is not None and status[k] != DONE:
+                how = (f"was killed by {signal.Signals(-p.exitcode).name}" if p.exitcode < 0
+                       else f"exited with code {p.exitcode}")
+                raise WorkerDied(f"worker {k} (pid {p.pid}) {how}; the last checkpoint is intact, "
+                                 f"continue with --resume")
+
+    def _collect_states(self, shm, procs, queue):
+        """PAUSE the workers at a batch boundary and gather every worker's position and random state."""
+        ctrl = shm.arrays["ctrl"]
+        ctrl[1] += 1
+        gen = int(ctrl[1])
+        ctrl[0] = PAUSE
+        states = {}
+        while len(states) < len(procs):
+            try:
+                kind, wid, g, st = queue.get(timeout=0.2)
+            except queue_mod.Empty:
+                self._check_workers(procs, shm.arrays["progress"][:, STATUS])
+                continue
+            if kind == "state" and g == gen:
+                states[wid] = st
+        return [states[k] for k in range(len(procs))]
+
+    def _checkpoint(self, shm, procs, queue, bounds, train_tokens, extra):
+        t0 = time.perf_counter()
+        states = self._collect_states(shm, procs, queue)
+        self.step += 1
+        state = {"config": self.cfg.to_dict(), "vocab_sha256": self.data.vocab_sha256,
+                 "train_tokens": train_tokens, "workers": len(procs), "shares": [int(b) for b in bounds],
+                 "worker_states": states, "words_done": sum(s["words_done"] for s in states),
+                 "step": self.step, "time": time.time(), **extra}
+        path = ckpt.save(self.ckpt_dir, self.step, shm.arrays["w_in"], shm.arrays["w_out"], state, self.keep)
+        shm.arrays["ctrl"][0] = RUN
+        return path, time.perf_counter() - t0
+
+    def _loop(self, shm, procs, queue, progress, bounds, total_words, train_tokens, val_batches,
+              words_at_start, resumed_state):
+        a = shm.arrays
+        cfg = self.cfg
+        t_start = time.time()
+        last_ckpt = time.time()
+        epochs_seen = words_at_start // train_tokens
+        last_loss = a["losses"].sum(axis=0).copy()
+        recent_loss, val_loss, val_history, pauses = None, None, [], []
+        ckpt_path = None
+        while True:
+            time.sleep(0.05)
+            status = a["progress"][:, STATUS]
+            self._check_workers(procs, status)
+            words = int(a["progress"][:, WORDS].sum())
+            all_done = bool(np.all(status == DONE))
+            now = time.time()
+            if now - getattr(self, "_last_report", 0) >= 1.0 or all_done:
+                self._last_report = now
+                tot = a["losses"].sum(axis=0)
+                dl = tot - last_loss
+                if dl[1] > 0:
+                    recent_loss = float(dl[0] / dl[1])
+                last_loss = tot.copy()
+                rss = _tree_rss()
+                progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, rss)
+            if self.stop_signal is not None:
+                ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})
+                progress.message(f"checkpoint written to {ckpt_path} ({dt:.2f} s)")
+                raise Interrupted(self.stop_signal, ckpt_path)
+            epochs_now = min(words // train_tokens, cfg.epochs)
+            due = now - last_ckpt >= self.checkpoint_every
+            if epochs_now > epochs_seen or due or all_done:
+                if epochs_now > epochs_seen and val_batches is not None:
+                    val_loss = _mean_loss(a["w_in"], a["w_out"], val_batches)
+                    val_history.append({"epoch": int(epochs_now), "val_loss": val_loss})
+                epochs_seen = epochs_now
+                ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})
+                pauses.append(dt)
+                last_ckpt = time.time()
+            if all_done:
+                break
+        elapsed = time.time() - t_start
+        trained = words - words_at_start
+        tot = a["losses"].sum(axis=0)
+        info = {"config": cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
+                "vocab_sha256": self.data.vocab_sha256, "vocab_size": len(self.data.words),
+                "train_tokens": train_tokens, "epochs_done": words / train_tokens,
+                "final_train_loss": recent_loss, "mean_train_loss_this_run": float(tot[0] / max(tot[1], 1)),
+                "val_loss": val_history, "words_per_s": trained / max(elapsed, 1e-9),
+                "train_seconds": elapsed, "checkpoint": ckpt_path,
+                "checkpoint_pause_s_max": max(pauses) if pauses else None,
+                "resumed_from_step": resumed_state["step"] if resumed_state else None}
+        progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, _tree_rss(),
+                        force=True)
+        _save_outputs(self.prefix, a["w_in"].copy(), a["w_out"].copy(), info)
+        return info
+
+
+def _tree_rss():
+    """Resident memory of this process and its children (shared pages count once per process)."""
+    try:
+        me = psutil.Process()
+        return me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
+    except psutil.Error:
+        return None
+
+
+def train(data_dir, prefix, cfg: TrainConfig, **kwargs):
+    """Train SGNS vectors; see `Coordinator` for the options. Returns what `PREFIX_config.json` holds."""
+    return Coordinator(data_dir, prefix, cfg, **kwargs).run()
