@@ -298,6 +298,9 @@ class Coordinator:
         epochs_seen = words_at_start // train_tokens
         last_loss = a["losses"].sum(axis=0).copy()
         recent_loss, val_loss, val_history, pauses = None, None, [], []
+        if val_batches is not None:        # the starting point, so that every later value has a reference
+            val_loss = _mean_loss(a["w_in"], a["w_out"], val_batches)
+            val_history.append({"epoch": words_at_start / train_tokens, "val_loss": val_loss})
         ckpt_path = None
         while True:
             time.sleep(0.05)
@@ -312,6 +315,9 @@ class Coordinator:
                 dl = tot - last_loss
                 if dl[1] > 0:
                     recent_loss = float(dl[0] / dl[1])
+                    if not np.isfinite(recent_loss):
+                        raise HW2VError("training diverged (the loss is not finite); lower --lr or "
+                                        "--batch-words. The last checkpoint is kept.")
                 last_loss = tot.copy()
                 rss = _tree_rss()
                 progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, rss)

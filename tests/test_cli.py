@@ -1,0 +1,111 @@
+"""Every command's help, and infer / eval / export on small trained vectors, with their error paths."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hogwild_w2v.cli import main
+from hogwild_w2v.config import TrainConfig
+from hogwild_w2v.trainer import train
+from hogwild_w2v.vectors import Vectors
+
+from conftest import python_cmd
+
+
+@pytest.fixture(scope="module")
+def vecs(planted_dir, tmp_path_factory):
+    prefix = str(tmp_path_factory.mktemp("v") / "v")
+    train(planted_dir, prefix, TrainConfig(dim=16, epochs=3), quiet=True)
+    return prefix + "_center.npy", os.path.join(planted_dir, "vocab.json")
+
+
+@pytest.mark.parametrize("cmd", [[], ["preprocess"], ["train"], ["infer"], ["eval"], ["export"], ["demo"]])
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help(cmd, flag):
+    r = CliRunner().invoke(main, [*cmd, flag])
+    assert r.exit_code == 0 and "Usage:" in r.output and ("Example" in r.output or not cmd)
+
+
+def test_version_and_module_entry():
+    r = subprocess.run([*python_cmd(), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("hw2v, version")
+
+
+def test_infer_similar_and_analogy(vecs):
+    emb, vocab = vecs
+    r = CliRunner().invoke(main, ["infer", emb, vocab, "--similar", "a0", "--top-k", "3"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert len(lines) == 3 and all(l.split()[0].startswith("a") and l.split()[0] != "a0" for l in lines)
+    assert all(len(l.split()[1].split(".")[1]) == 4 for l in lines)
+    r = CliRunner().invoke(main, ["infer", emb, vocab, "--analogy", "a0", "b1", "b0", "--json"])
+    out = json.loads(r.output)
+    assert out["query"] == "analogy" and len(out["results"]) == 10
+    assert not {"a0", "b1", "b0"} & {x["word"] for x in out["results"]}
+    r = CliRunner().invoke(main, ["infer", emb, vocab, "--queries", "-"], input="a1\nb0 c1 c0\n")
+    assert r.exit_code == 0 and "# similar a1" in r.output and "# analogy b0 c1 c0" in r.output
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--similar", "xyz"], 1, "Error: 'xyz' is not in the vocabulary"),
+    (["--similar", "a00"], 1, "did you mean: a0"),
+    (["--top-k", "0", "--similar", "a0"], 2, "Invalid value for '--top-k'"),
+    (["--analogy", "a0", "a1"], 2, "requires 3 arguments"),
+    ([], 2, "give a query"),
+])
+def test_infer_errors(vecs, args, code, message):
+    emb, vocab = vecs
+    r = CliRunner().invoke(main, ["infer", emb, vocab, *args])
+    assert r.exit_code == code and message in r.output and "Traceback" not in r.output
+
+
+def test_infer_rejects_bad_embeddings(vecs, tmp_path):
+    emb, vocab = vecs
+    np.save(tmp_path / "short.npy", np.load(emb)[:5])
+    r = CliRunner().invoke(main, ["infer", str(tmp_path / "short.npy"), vocab, "--similar", "a0"])
+    assert r.exit_code == 1 and "rows but the vocabulary has" in r.output
+    (tmp_path / "junk.npy").write_text("not an array")
+    r = CliRunner().invoke(main, ["infer", str(tmp_path / "junk.npy"), vocab, "--similar", "a0"])
+    assert r.exit_code == 1 and r.output.startswith("Error:")
+
+
+def test_export_round_trips_both_formats(vecs, tmp_path):
+    emb, vocab = vecs
+    original = Vectors.load(emb, vocab)
+    for fmt in ("word2vec-text", "word2vec-binary"):
+        out = str(tmp_path / fmt)
+        r = CliRunner().invoke(main, ["export", emb, vocab, out, "--format", fmt])
+        assert r.exit_code == 0, r.output
+        back = Vectors.load(out)
+        assert back.words == original.words
+        np.testing.assert_allclose(back.matrix, original.matrix, atol=1e-6)
+        r = CliRunner().invoke(main, ["infer", out, "--similar", "a0", "--top-k", "2"])
+        assert r.exit_code == 0
+
+
+def test_eval_matches_hand_computed(tmp_path):
+    words = ["king", "queen", "man", "woman", "apple"]
+    m = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    np.save(tmp_path / "e.npy", m)
+    (tmp_path / "vocab.json").write_text(json.dumps({"words": words, "counts": [5, 4, 3, 2, 1]}))
+    (tmp_path / "q.txt").write_text(": family\nman woman king queen\nman king woman queen\n"
+                                    ": gram1\nman woman king apple\nman woman king unknown\n")
+    (tmp_path / "p.tsv").write_text("# header\nking\tqueen\t8\nman\twoman\t7\nking\tapple\t1\nfoo\tbar\t3\n")
+    r = CliRunner().invoke(main, ["eval", str(tmp_path / "e.npy"), str(tmp_path / "vocab.json"), "--analogies",
+                                  str(tmp_path / "q.txt"), "--pairs", str(tmp_path / "p.tsv"), "--json"])
+    out = json.loads(r.output)
+    a = out["analogies"]
+    assert a["semantic"]["correct"] == 2 and a["semantic"]["total"] == 2     # queen, both ways round
+    assert a["syntactic"]["correct"] == 0 and a["syntactic"]["total"] == 1 and a["skipped"] == 1
+    p = out["pairs"][str(tmp_path / "p.tsv")]
+    assert p["pairs"] == 3 and p["skipped"] == 1
+
+
+def test_spearman_handles_ties():
+    from hogwild_w2v.evaluate import rankdata, spearman
+    assert rankdata([10, 20, 20, 30]).tolist() == [1, 2.5, 2.5, 4]
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1)

@@ -1,0 +1,220 @@
+"""Training end to end: determinism, planted structure, Hogwild, signals, crashes, checkpoints and resume."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import psutil
+import pytest
+from click.testing import CliRunner
+
+from hogwild_w2v import checkpoint as ckpt
+from hogwild_w2v.cli import main
+from hogwild_w2v.config import TrainConfig
+from hogwild_w2v.data import split_shares
+from hogwild_w2v.errors import HW2VError
+from hogwild_w2v.trainer import train
+from hogwild_w2v.vectors import Vectors
+
+from conftest import python_cmd
+
+
+def shm_entries(pid=None):
+    names = os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else []
+    return [n for n in names if n.startswith(f"hw2v_{pid}_" if pid else "hw2v_")]
+
+
+def topic_purity(prefix, data_dir):
+    vec = Vectors.load(prefix + "_center.npy", os.path.join(data_dir, "vocab.json"))
+    hits = total = 0
+    for w in vec.words:
+        for n, _ in vec.most_similar(w, 5):
+            hits += n[0] == w[0]
+            total += 1
+    return hits / total
+
+
+def test_shares_cover_every_sentence_once():
+    offsets = np.concatenate([[0], np.cumsum(np.random.default_rng(0).integers(1, 50, 1001))])
+    for n in (1, 2, 3, 7, 16):
+        b = split_shares(offsets, n)
+        assert b[0] == 0 and b[-1] == 1001 and np.all(np.diff(b) >= 0) and len(b) == n + 1
+        sizes = np.diff(offsets[b])
+        assert sizes.max() - sizes.min() <= 2 * 50
+
+
+def test_seeded_single_worker_runs_are_bit_identical(planted_dir, tmp_path):
+    cfg = TrainConfig(dim=16, epochs=2, workers=1, seed=7)
+    for name in ("a", "b"):
+        train(planted_dir, str(tmp_path / name), cfg, quiet=True)
+    a, b = np.load(tmp_path / "a_center.npy"), np.load(tmp_path / "b_center.npy")
+    assert a.dtype == np.float32 and np.array_equal(a, b)
+    c = tmp_path / "c"
+    train(planted_dir, str(c), TrainConfig(dim=16, epochs=2, workers=1, seed=8), quiet=True)
+    assert not np.array_equal(a, np.load(tmp_path / "c_center.npy"))
+    info = json.loads((tmp_path / "a_config.json").read_text())
+    assert info["config"]["seed"] == 7 and info["epochs_done"] == 2 and info["words_per_s"] > 0
+    assert np.allclose(np.load(tmp_path / "a_combined.npy"), a + np.load(tmp_path / "a_context.npy"))
+    assert not shm_entries(os.getpid())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_planted_structure_is_learned(planted_dir, tmp_path, workers):
+    train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=20, epochs=5, workers=workers), quiet=True)
+    assert topic_purity(str(tmp_path / "v"), planted_dir) > 0.95
+    assert not shm_entries(os.getpid())
+
+
+def test_val_loss_is_reported(planted_dir, tmp_path):
+    info = train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=16, epochs=2, val=True), quiet=True)
+    # epoch 0 (before training), then each epoch end the coordinator sees (a tiny corpus may pass several)
+    history = info["val_loss"]
+    assert history[0]["epoch"] == 0 and history[-1]["epoch"] == 2
+    assert history[-1]["val_loss"] < history[0]["val_loss"] < 5
+
+
+def run_cli(args, **kw):
+    return subprocess.Popen([*python_cmd(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def long_args(data_dir, prefix, epochs=60, workers=1):
+    return ["train", "--data-dir", data_dir, "--embeddings", prefix, "--dim", "16", "--epochs", str(epochs),
+            "--workers", str(workers), "--seed", "3", "--checkpoint-every", "1000"]
+
+
+def wait_for_progress(proc, prefix, seconds=1.5):
+    deadline = time.time() + 30
+    while time.time() < deadline and not os.path.isdir(prefix + "_checkpoints"):
+        time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+    time.sleep(seconds)
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_checkpoints_and_resume_is_bit_identical(planted_dir, tmp_path, sig, code):
+    ref = str(tmp_path / "ref")
+    assert subprocess.run([*python_cmd(), *long_args(planted_dir, ref, 150), "-q"]).returncode == 0
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 150))
+    wait_for_progress(proc, run, 0.3)
+    proc.send_signal(sig)
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == code, errs
+    assert "--resume" in errs and "Traceback" not in errs
+    assert not shm_entries(proc.pid)
+    r = subprocess.run([*python_cmd(), *long_args(planted_dir, run, 150), "--resume", "-q"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.load(ref + "_center.npy"), np.load(run + "_center.npy"))
+    assert np.array_equal(np.load(ref + "_context.npy"), np.load(run + "_context.npy"))
+
+
+def test_killed_worker_stops_the_run_and_resume_continues(planted_dir, tmp_path):
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 200, workers=2))
+    wait_for_progress(proc, run, 0.5)
+    kids = psutil.Process(proc.pid).children()
+    victim = [k for k in kids if "spawn_main" in " ".join(k.cmdline()) and "resource_tracker" not in
+              " ".join(k.cmdline())][0]
+    victim.send_signal(signal.SIGKILL)
+    out, errs = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "Error: worker" in errs and "SIGKILL" in errs and "Traceback" not in errs
+    assert not shm_entries(proc.pid)
+    assert ckpt.verify(ckpt.list_checkpoints(run + "_checkpoints")[-1]) is None
+    r = subprocess.run([*python_cmd(), *long_args(planted_dir, run, 3, workers=2), "--resume", "-q"],
+                       capture_output=True, text=True)
+    assert "Error: cannot resume: the checkpoint has done" in r.stderr or r.returncode == 0
+
+
+def test_killed_coordinator_leaves_no_process_or_segment(planted_dir, tmp_path):
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 400, workers=2))
+    wait_for_progress(proc, run, 0.5)
+    kids = psutil.Process(proc.pid).children(recursive=True)
+    assert shm_entries(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    gone, alive = psutil.wait_procs(kids, timeout=15)
+    assert not alive
+    deadline = time.time() + 10
+    while shm_entries(proc.pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not shm_entries(proc.pid)
+
+
+
+def test_corrupt_checkpoint_is_skipped_and_mismatch_is_refused(planted_dir, tmp_path):
+    run = str(tmp_path / "v")
+    for epochs in (1, 2, 3):          # each run ends with a checkpoint
+        train(planted_dir, run, TrainConfig(dim=16, epochs=epochs), quiet=True, keep_checkpoints=3,
+              resume=epochs > 1)
+    paths = ckpt.list_checkpoints(run + "_checkpoints")
+    assert len(paths) == 3
+    with open(os.path.join(paths[-1], "w_in.npy"), "r+b") as fh:
+        fh.seek(200)
+        fh.write(b"\x00\x01\x02\x03")
+    warnings = []
+    path, *_ = ckpt.load_latest(run + "_checkpoints", warn=warnings.append)
+    assert path == paths[-2] and "does not match its checksum" in warnings[0]
+    os.remove(os.path.join(paths[-2], "manifest.json"))        # a partial one
+    path, *_ = ckpt.load_latest(run + "_checkpoints", warn=warnings.append)
+    assert path == paths[-3]
+    with pytest.raises(HW2VError, match="--dim was 16 in the checkpoint, now 32"):
+        train(planted_dir, run, TrainConfig(dim=32, epochs=3), quiet=True, resume=True)
+    with pytest.raises(HW2VError, match="--window was 5 in the checkpoint, now 3"):
+        train(planted_dir, run, TrainConfig(dim=16, window=3, epochs=3), quiet=True, resume=True)
+    with pytest.raises(HW2VError, match="no checkpoint to resume from"):
+        train(planted_dir, str(tmp_path / "none"), TrainConfig(dim=16), quiet=True, resume=True)
+
+
+def test_resume_with_more_epochs_and_other_worker_count(planted_dir, tmp_path):
+    run = str(tmp_path / "v")
+    train(planted_dir, run, TrainConfig(dim=16, epochs=2), quiet=True)
+    info = train(planted_dir, run, TrainConfig(dim=16, epochs=4, workers=2), quiet=True, resume=True)
+    assert info["epochs_done"] == pytest.approx(4, abs=0.01) and info["resumed_from_step"] >= 1
+    assert topic_purity(run, planted_dir) > 0.95
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dim", "0"], "Invalid value for '--dim'"),
+    (["--window-size", "0"], "Invalid value for '--window-size'"),
+    (["--epochs", "0"], "Invalid value for '--epochs'"),
+    (["--lr", "-1"], "Invalid value for '--lr'"),
+    (["--negative", "-1"], "Invalid value for '--negative'"),
+])
+def test_bad_train_arguments_are_usage_errors(planted_dir, tmp_path, args, message):
+    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"), *args])
+    assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output
+
+
+def damage(src, dst, how):
+    import shutil
+    shutil.copytree(src, dst)
+    if how == "truncate":
+        with open(os.path.join(dst, "corpus.bin"), "r+b") as fh:
+            fh.truncate(os.path.getsize(os.path.join(dst, "corpus.bin")) - 8)
+    elif how == "odd":
+        with open(os.path.join(dst, "corpus.bin"), "ab") as fh:
+            fh.write(b"\x00")
+    elif how == "vocab":
+        with open(os.path.join(dst, "vocab.json"), "w") as fh:
+            fh.write('{"words": ["a", "b"')
+    elif how == "offsets":
+        os.remove(os.path.join(dst, "offsets.npy"))
+
+
+@pytest.mark.parametrize("how, message", [
+    ("truncate", "truncated"), ("odd", "not a whole number"), ("vocab", "vocab.json' is damaged"),
+    ("offsets", "has no offsets.npy"), ("missing", "does not exist"),
+])
+def test_damaged_data_dir_gives_one_line_error(planted_dir, tmp_path, how, message):
+    dst = str(tmp_path / "d")
+    if how != "missing":
+        damage(planted_dir, dst, how)
+    r = CliRunner().invoke(main, ["train", "--data-dir", dst, "--embeddings", str(tmp_path / "v")])
+    assert r.exit_code == 1, r.output
+    assert r.output.startswith("Error: ") and message in r.output and len(r.output.strip().splitlines()) == 1
