@@ -56,13 +56,17 @@ def _softplus(z):
     return np.logaddexp(np.float32(0), z)
 
 
-def batch_loss(w_in, w_out, batch) -> float:
-    """Total SGNS loss of a batch at the current parameters (no update). Used for validation and tests."""
-    _, _, s = _scores(w_in, w_out, batch)
+def batch_loss_from_scores(s, batch) -> float:
+    """sum_pos softplus(-s) + sum_neg w * softplus(s), from the scores `s` (nb, G, P+Kb)."""
     p = batch.span
-    pos = _softplus(-s[..., :p])[batch.pos_mask].sum(dtype=np.float64)
+    pos = (_softplus(-s[..., :p]) * batch.pos_mask).sum(dtype=np.float64)
     neg = (_softplus(s[..., p:]).sum(axis=2, dtype=np.float64) * batch.neg_weight).sum()
     return float(pos + neg)
+
+
+def batch_loss(w_in, w_out, batch) -> float:
+    """Total SGNS loss of a batch at the current parameters (no update). Used for validation and tests."""
+    return batch_loss_from_scores(_scores(w_in, w_out, batch)[2], batch)
 
 
 def scatter_add_rows(mat, ids, rows):
@@ -85,8 +89,7 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True):
     p = batch.span
     loss = 0.0
     if want_loss:
-        loss = float(_softplus(-s[..., :p])[batch.pos_mask].sum(dtype=np.float64)
-                     + (_softplus(s[..., p:]).sum(axis=2, dtype=np.float64) * batch.neg_weight).sum())
+        loss = batch_loss_from_scores(s, batch)
     # sigmoid; the clip only keeps exp() finite, the gradient beyond +-30 is below float32 resolution
     np.clip(s, -30.0, 30.0, out=s)
     sig = np.exp(-s, out=s)

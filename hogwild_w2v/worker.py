@@ -24,6 +24,7 @@ WORDS, EPOCH, NEXT, STATUS = range(4)
 RUNNING, DONE = 0, 1
 # float slots, one row per worker: loss sum, positive pairs
 LOSS, PAIRS = range(2)
+LOSS_EVERY = 8                # the training loss is measured on one batch in this many
 
 
 def learning_rate(cfg: TrainConfig, words_done: int, total_words: int) -> float:
@@ -60,6 +61,7 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
     Returns the position reached: (epoch, next_sent); epoch == cfg.epochs when the share is done.
     """
     first, stop = share
+    n_batches = 0
     while epoch < cfg.epochs:
         if next_sent < first or next_sent >= stop:
             next_sent = first
@@ -76,9 +78,13 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
             batch = make_batch(corpus[lo:hi], sent, keep_prob, cdf, cfg.window, cfg.negative, cfg.group,
                                cfg.shared_negatives, rng, subsample=cfg.sample > 0)
             lr = learning_rate(cfg, int(progress[:, WORDS].sum()), total_words)
-            loss, pairs = sgns_step(w_in, w_out, batch, lr)
-            losses[wid, LOSS] += loss
-            losses[wid, PAIRS] += pairs
+            # the loss costs as much as the update itself; one batch in LOSS_EVERY gives the estimate
+            want_loss = n_batches % LOSS_EVERY == 0
+            n_batches += 1
+            loss, pairs = sgns_step(w_in, w_out, batch, lr, want_loss=want_loss)
+            if want_loss:
+                losses[wid, LOSS] += loss
+                losses[wid, PAIRS] += pairs
             progress[wid, WORDS] += batch.raw_words
             next_sent = end
             progress[wid, NEXT] = next_sent
