@@ -273,3 +273,40 @@ def demo(corpus, workdir, epochs, workers):
         if all(w in vec.index for w in ("king", "woman", "man")):
             click.echo("king + woman - man -> " + ", ".join(w for w, _ in vec.analogy("king", "woman", "man",
                                                                                       top_k=5)))
+
+
+# ---- download ---------------------------------------------------------------------------------------
+@main.command(context_settings={"show_default": True})
+@click.argument("name", type=click.Choice(["text8", "wikitext-2", "wikitext-103"]))
+@click.option("--dest", required=True, type=click.Path(file_okay=False), help="Folder to download into.")
+@click.option("--url", help="Fetch from this mirror instead of the default address.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@library_errors
+def download(name, dest, url, quiet):
+    """Fetch a public corpus, resuming a partial download, check its size / checksum, and unpack it.
+
+    \b
+    Example:
+      hw2v download wikitext-2 --dest corpora
+      hw2v preprocess corpora/wikitext-2/wiki.train.tokens --val-input corpora/wikitext-2/wiki.valid.tokens \\
+          --data-dir data
+    """
+    from hogwild_w2v.download import download as run_download
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total or 0, label=f"{name}", file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        paths = run_download(name, dest, url, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for p in paths:
+        click.echo(p)
