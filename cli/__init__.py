@@ -24,6 +24,9 @@ def library_errors(fn):
             return fn(*args, **kwargs)
         except HW2VError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
         except OSError as exc:
             where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
             raise click.ClickException(f"{exc.strerror or exc}{where}") from None

@@ -310,3 +310,29 @@ def download(name, dest, url, quiet):
             bar.__exit__(None, None, None)
     for p in paths:
         click.echo(p)
+
+
+# ---- plot -------------------------------------------------------------------------------------------
+@main.command(context_settings={"show_default": True})
+@click.argument("emb", required=False, type=click.Path())
+@click.argument("vocab", required=False, type=click.Path())
+@click.option("--words", help="Comma- or space-separated words to place on a 2-D PCA map.")
+@click.option("--training-log", type=click.Path(), help="A --log-jsonl file to draw loss and words/s from.")
+@click.option("--out", required=True, type=click.Path(), help="PNG file to write.")
+@library_errors
+def plot(emb, vocab, words, training_log, out):
+    """Draw word vectors (2-D PCA) or a training curve; needs the `plot` extra (matplotlib).
+
+    \b
+    Examples:
+      hw2v plot out/vec_center.npy data/vocab.json --words king,queen,man,woman --out words.png
+      hw2v plot --training-log run.jsonl --out curve.png
+    """
+    from hogwild_w2v import plot as plots
+    if training_log:
+        plots.plot_training(training_log, out)
+    elif emb and words:
+        plots.plot_words(Vectors.load(emb, vocab), words.replace(",", " ").split(), out)
+    else:
+        raise click.UsageError("give EMB VOCAB --words ..., or --training-log FILE")
+    err(f"wrote {out}")

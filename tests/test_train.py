@@ -112,6 +112,23 @@ def test_signal_checkpoints_and_resume_is_bit_identical(planted_dir, tmp_path, s
     assert np.array_equal(np.load(ref + "_context.npy"), np.load(run + "_context.npy"))
 
 
+def test_second_ctrl_c_aborts_at_once_and_cleans_up(planted_dir, tmp_path):
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 400, workers=2))
+    wait_for_progress(proc, run, 0.3)
+    kids = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    out, errs = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in errs
+    assert not shm_entries(proc.pid)
+    gone, alive = psutil.wait_procs(kids, timeout=10)
+    assert not alive
+    for path in ckpt.list_checkpoints(run + "_checkpoints"):
+        assert ckpt.verify(path) is None
+    assert not [n for n in os.listdir(run + "_checkpoints") if n.startswith(".tmp")]
+
+
 def test_killed_worker_stops_the_run_and_resume_continues(planted_dir, tmp_path):
     run = str(tmp_path / "run")
     proc = run_cli(long_args(planted_dir, run, 200, workers=2))
