@@ -23,8 +23,8 @@ class TrainConfig:
     seed: int = 1                   # seeds matrices and every worker's random stream
     workers: int = 1                # processes updating the shared matrices (Hogwild)
     batch_words: int = 1024         # raw corpus tokens per kernel call (whole sentences); larger diverges, see BENCHMARKS
-    group: int = 32                 # centre words that share one set of negatives (HogBatch-style)
-    shared_negatives: int = 32      # negatives drawn per group of `group` centres
+    group: int = 48                 # centre words that share one set of negatives (HogBatch-style)
+    shared_negatives: int = 48      # negatives drawn per group of `group` centres
     ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
     val: bool = False               # report held-out SGNS loss each epoch
 

@@ -1,9 +1,10 @@
 """Text -> data directory: `vocab.json`, `corpus.bin` (int32 ids), `offsets.npy`, `meta.json`.
 
 Two streaming passes, so memory is bounded by the vocabulary, never by the corpus:
-  1. count tokens (C-speed `Counter.update` over regex matches of ~4 MiB blocks);
+  1. count tokens (C-speed `Counter.update` over the tokens of ~4 MiB blocks);
   2. map tokens to ids with one dict lookup each (`map(dict.get, ...)`), then sentences, out-of-vocabulary
      dropping and long-line splitting are whole-array NumPy work.
+Tokenising a block of plain ASCII is one `bytes.translate` and one `split` (see `text.block_tokens`).
 Everything is written in a temporary folder beside the target and renamed into place when complete.
 """
 from __future__ import annotations
@@ -21,29 +22,36 @@ import numpy as np
 
 from . import __version__
 from .errors import HW2VError
-from .text import LINE_TOKEN_RE, TOKEN_RE, check_input, iter_blocks, looks_like_wikitext
+from .text import MARK, block_tokens, check_input, iter_blocks, looks_like_wikitext
 
 MAX_SENTENCE = 10_000          # longer lines are cut into pieces of this many tokens
 NEWLINE, OOV = -1, -2          # markers in pass 2
 
 
-def _blocks(paths, wikitext, keep_case, stats):
+def _tokens(paths, wikitext, keep_case, stats, with_newlines):
+    """Token lists of every block of every input (str or, on the ASCII fast path, bytes tokens)."""
     for path in paths:
         wiki = looks_like_wikitext(path) if wikitext is None else wikitext
         stats.setdefault("wikitext", {})[os.path.basename(path)] = wiki
         try:
-            for text, replaced in iter_blocks(path, wiki, keep_case):
+            for raw in iter_blocks(path):
+                toks, replaced = block_tokens(raw, wiki, keep_case, with_newlines)
                 stats["replaced_chars"] = stats.get("replaced_chars", 0) + replaced
-                yield text
+                yield toks
         except zlib.error as exc:
             raise HW2VError(f"cannot read input '{path}': corrupt gzip data ({exc})") from None
 
 
 def count_words(paths, wikitext=None, keep_case=False, stats=None):
     """Pass 1: a Counter of every token in `paths`."""
-    counts = Counter()
-    for text in _blocks(paths, wikitext, keep_case, {} if stats is None else stats):
-        counts.update(TOKEN_RE.findall(text))
+    counts, ascii_counts = Counter(), Counter()
+    for toks in _tokens(paths, wikitext, keep_case, {} if stats is None else stats, with_newlines=False):
+        if toks and isinstance(toks[0], bytes):
+            ascii_counts.update(toks)
+        else:
+            counts.update(toks)
+    for word, n in ascii_counts.items():
+        counts[word.decode("ascii")] += n
     return counts
 
 
@@ -70,6 +78,9 @@ def encode(paths, index, corpus_path, offsets_path, wikitext=None, keep_case=Fal
     Returns counts: tokens kept, tokens dropped as out-of-vocabulary, sentences, sha256 of the corpus file.
     """
     lookup = index.get
+    byte_index = {w.encode("ascii"): i for w, i in index.items() if w.isascii() and w != "\n"}
+    byte_index[MARK] = NEWLINE
+    lookup_bytes = byte_index.get
     sha = hashlib.sha256()
     total = dropped = 0
     stats = {}
@@ -77,9 +88,9 @@ def encode(paths, index, corpus_path, offsets_path, wikitext=None, keep_case=Fal
     with open(corpus_path, "wb") as corpus, open(offsets_raw, "wb") as offs:
         offs.write(np.zeros(1, dtype="<i8").tobytes())
         n_sent = 0
-        for text in _blocks(paths, wikitext, keep_case, stats):
-            toks = LINE_TOKEN_RE.findall(text)
-            ids = np.fromiter(map(lookup, toks, itertools.repeat(OOV)), dtype=np.int32, count=len(toks))
+        for toks in _tokens(paths, wikitext, keep_case, stats, with_newlines=True):
+            get = lookup_bytes if toks and isinstance(toks[0], bytes) else lookup
+            ids = np.fromiter(map(get, toks, itertools.repeat(OOV)), dtype=np.int32, count=len(toks))
             newline = ids == NEWLINE
             keep = ids >= 0
             line_of = np.cumsum(newline)[keep]                      # line number of each kept token

@@ -24,12 +24,14 @@ class Progress:
         self.start = time.time()
         self.last_print = 0.0
         self.last = (self.start, None)            # (time, words) at the previous record
+        self.first_words = None                   # words already done when this run started (resume)
 
     def update(self, words, lr, loss, val_loss=None, rss=None, force=False):
         now = time.time()
         t0, w0 = self.last
         rate = (words - w0) / max(now - t0, 1e-9) if w0 is not None else 0.0
-        overall = words / max(now - self.start, 1e-9)
+        if self.first_words is None:
+            self.first_words = words
         self.last = (now, words)
         frac = min(1.0, words / self.total) if self.total else 1.0
         epoch = min(self.epochs, int(frac * self.epochs) + 1)
@@ -40,13 +42,16 @@ class Progress:
             self.log.flush()
         if self.quiet:
             return
-        eta = (self.total - words) / overall if overall > 0 else 0.0
-        line = (f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {rate / 1000:6.0f}k words/s  lr {lr:.5f}  "
-                f"loss {loss:.4f}" if loss is not None else
-                f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {rate / 1000:6.0f}k words/s  lr {lr:.5f}")
+        done_here = words - self.first_words if self.first_words is not None else 0
+        run_rate = done_here / max(now - self.start, 1e-9)        # this run's average (a resume starts late)
+        shown = run_rate if force else rate                        # the closing line shows the average
+        line = f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {shown / 1000:6.0f}k words/s  lr {lr:.5f}"
+        if loss is not None:
+            line += f"  loss {loss:.4f}"
         if val_loss is not None:
             line += f"  val {val_loss:.4f}"
-        line += f"  ETA {_duration(eta)}"
+        eta = (self.total - words) / run_rate if run_rate > 0 else None
+        line += f"  ETA {_duration(eta)}" if eta is not None and not force else ("" if force else "  ETA -")
         if self.live:
             self.stream.write("\r" + line + "\033[K")
             self.stream.flush()

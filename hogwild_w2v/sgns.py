@@ -80,10 +80,34 @@ def scatter_add_rows(mat, ids, rows):
     np.add.at(mat.reshape(-1), flat, rows.reshape(-1))
 
 
-def sgns_step(w_in, w_out, batch, lr, want_loss=True):
+HEAVY_IDS = 2048       # ids below this (the most frequent words: vocabularies are sorted) are checked for repeats
+MAX_REPEATS = 6        # a frequent output row's summed update is scaled down beyond this many columns a batch
+
+
+def repeat_damping(out_ids, max_repeats=MAX_REPEATS, heavy=HEAVY_IDS):
+    """Per-column factor min(1, max_repeats / m), m = columns of `out_ids` holding the same frequent word.
+
+    Why: every column of a batch reads the output rows before any update, so a very frequent word that fills
+    m columns (as a negative above all) gets m stale gradient sums added at once; with lr 0.05, or batches
+    of 2,048+ tokens, that overshoots and training diverges. word2vec.c applies the same terms one by one and
+    each damps the next. The repeats still add up; only their sum is scaled, and only for rows past
+    `max_repeats`. Measured: it stops the divergence and leaves analogy accuracy unchanged
+    (docs/BENCHMARKS.md).
+    """
+    flat = out_ids.reshape(-1)
+    is_heavy = flat < heavy
+    counts = np.bincount(flat[is_heavy], minlength=heavy)                     # (heavy,)
+    factor = np.minimum(np.float32(1), np.float32(max_repeats) / np.maximum(counts, 1)).astype(np.float32)
+    out = np.ones(flat.shape, dtype=np.float32)
+    out[is_heavy] = factor[flat[is_heavy]]
+    return out.reshape(out_ids.shape)                                         # (nb, P+Kb)
+
+
+def sgns_step(w_in, w_out, batch, lr, want_loss=True, max_repeats=MAX_REPEATS):
     """One SGD step of SGNS on `batch`, updating `w_in` and `w_out` in place (lock-free under Hogwild).
 
     Returns the batch's total loss (0.0 when `want_loss` is False) and its number of positive pairs.
+    `max_repeats=None` gives the plain SGD step (the gradient of `batch_loss`); see `repeat_damping`.
     """
     x, y, s = _scores(w_in, w_out, batch)
     p = batch.span
@@ -104,6 +128,8 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True):
     g *= np.float32(lr)
     dx = np.matmul(g, y)                              # (nb, G, P+Kb) @ (nb, P+Kb, d) -> (nb, G, d)
     dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, P+Kb, G) @ (nb, G, d) -> (nb, P+Kb, d)
+    if max_repeats is not None:
+        dy *= repeat_damping(batch.out_ids, max_repeats)[..., None]
     scatter_add_rows(w_in, batch.centre_ids, dx)
     scatter_add_rows(w_out, batch.out_ids, dy)
     return loss, batch.n_pairs

@@ -68,23 +68,52 @@ def open_text_binary(path: str):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def iter_blocks(path: str, wikitext: bool, keep_case: bool):
-    """Yield (text, n_replaced) for blocks of whole lines, decoded, cleaned and case-folded.
+def _ascii_table(keep_case: bool) -> bytes:
+    """bytes.translate table: letters and digits stay (A-Z lowered unless keep_case), the marker \x01 stays,
+    every other byte becomes a space. On ASCII text this splits exactly as TOKEN_RE does."""
+    table = bytearray(b" " * 256)
+    for c in b"abcdefghijklmnopqrstuvwxyz0123456789\x01":
+        table[c] = c
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[c] = c if keep_case else c + 32
+    return bytes(table)
 
-    Undecodable bytes become U+FFFD and are counted; each block ends with a newline.
+
+_TABLES = {False: _ascii_table(False), True: _ascii_table(True)}
+MARK = b"\x01"                                       # sentence end in the fast path
+
+
+def block_tokens(raw: bytes, wikitext: bool, keep_case: bool, with_newlines: bool):
+    """Tokens of a block of whole lines, and the number of undecodable bytes replaced.
+
+    With `with_newlines`, each line end is a token too: "\n" (str tokens) or MARK (bytes tokens).
+    Plain ASCII text takes a fast path that never makes a Python string per character run: one
+    `bytes.translate` and one `split` for the whole block (bytes tokens). Anything else is decoded (undecodable
+    bytes become U+FFFD and are counted), cleaned of WikiText markup if asked, and matched with TOKEN_RE.
     """
+    if not raw.endswith(b"\n"):
+        raw += b"\n"
+    if raw.isascii() and not wikitext and MARK not in raw:
+        if with_newlines:
+            raw = raw.replace(b"\n", b" \x01 ")
+        return raw.translate(_TABLES[keep_case]).split(), 0
+    text = raw.decode("utf-8", errors="replace")
+    replaced = text.count(REPLACEMENT)
+    if wikitext:
+        text = clean_wikitext(text)
+    if not keep_case:
+        text = text.lower()
+    return (LINE_TOKEN_RE if with_newlines else TOKEN_RE).findall(text), replaced
+
+
+def iter_blocks(path: str):
+    """Yield raw byte blocks of whole lines (about BLOCK_BYTES each), decompressing gzip transparently."""
     try:
         with open_text_binary(path) as fh:
             while True:
                 lines = fh.readlines(BLOCK_BYTES)
                 if not lines:
                     break
-                text = b"".join(lines).decode("utf-8", errors="replace")
-                if not text.endswith("\n"):
-                    text += "\n"
-                replaced = text.count(REPLACEMENT)
-                if wikitext:
-                    text = clean_wikitext(text)
-                yield (text if keep_case else text.lower()), replaced
+                yield b"".join(lines)
     except (OSError, EOFError) as exc:
         raise HW2VError(f"cannot read input '{path}': {exc}") from None

@@ -15,7 +15,7 @@ import numpy as np
 
 from .batching import keep_probabilities, make_batch, negative_cdf, sentence_ids
 from .config import TrainConfig
-from .sgns import sgns_step
+from .sgns import MAX_REPEATS, sgns_step
 from .shm import attach
 
 RUN, PAUSE, STOP = 0, 1, 2
@@ -62,6 +62,8 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
     """
     first, stop = share
     n_batches = 0
+    # Hogwild: the other workers' batches are just as stale, so the repeat budget is shared between them
+    max_repeats = max(1, MAX_REPEATS // cfg.workers)
     while epoch < cfg.epochs:
         if next_sent < first or next_sent >= stop:
             next_sent = first
@@ -81,7 +83,7 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
             # the loss costs as much as the update itself; one batch in LOSS_EVERY gives the estimate
             want_loss = n_batches % LOSS_EVERY == 0
             n_batches += 1
-            loss, pairs = sgns_step(w_in, w_out, batch, lr, want_loss=want_loss)
+            loss, pairs = sgns_step(w_in, w_out, batch, lr, want_loss=want_loss, max_repeats=max_repeats)
             if want_loss:
                 losses[wid, LOSS] += loss
                 losses[wid, PAIRS] += pairs
@@ -102,6 +104,7 @@ def worker_main(spec: WorkerSpec, queue):
     from .data import open_data
 
     cfg = TrainConfig.from_dict(spec.config)
+    np.seterr(all="ignore")        # a diverging run is reported once, by the coordinator, not as warnings
     segments, arrays = attach(spec.shm)
     try:
         w_in, w_out, progress, losses, ctrl = (arrays[k] for k in ("w_in", "w_out", "progress", "losses", "ctrl"))

@@ -44,7 +44,7 @@ def test_batched_kernel_matches_per_pair_reference(seed):
     w_in = (rng.random((V, 16)) - 0.5).astype(np.float32)
     w_out = (rng.random((V, 16)) - 0.5).astype(np.float32)
     ref_in, ref_out = reference_step(w_in.astype(np.float64), w_out.astype(np.float64), batch, 0.05)
-    sgns_step(w_in, w_out, batch, 0.05)
+    sgns_step(w_in, w_out, batch, 0.05, max_repeats=None)
     np.testing.assert_allclose(w_in, ref_in, atol=1e-5)
     np.testing.assert_allclose(w_out, ref_out, atol=1e-5)
 
@@ -55,7 +55,7 @@ def test_update_is_minus_lr_times_finite_difference_gradient():
     w_in, w_out = rng.normal(0, 0.3, (V, 6)), rng.normal(0, 0.3, (V, 6))
     lr = 1e-3
     new_in, new_out = w_in.copy(), w_out.copy()
-    sgns_step(new_in, new_out, batch, lr, want_loss=False)
+    sgns_step(new_in, new_out, batch, lr, want_loss=False, max_repeats=None)
     eps = 1e-6
     for mat, new in ((w_in, new_in), (w_out, new_out)):
         grad = np.zeros_like(mat)
@@ -89,3 +89,30 @@ def test_scatter_add_rows_adds_repeated_ids():
     want = np.zeros((7, 3), np.float32)
     np.add.at(want, ids, rows)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_repeat_damping_scales_only_rows_past_the_limit():
+    from hogwild_w2v.sgns import repeat_damping
+    out_ids = np.array([[0, 0, 0, 5, 9000], [0, 5, 7, 7, 9000]])
+    f = repeat_damping(out_ids, max_repeats=2, heavy=100)
+    # id 0 fills 4 columns -> 2/4; id 5 and 7 fill 2 -> 1; id 9000 is not a frequent id -> 1
+    np.testing.assert_allclose(f, [[0.5, 0.5, 0.5, 1, 1], [0.5, 1, 1, 1, 1]])
+
+
+def test_damped_step_equals_reference_with_scaled_output_rows():
+    batch, V = small_batch(2)
+    rng = np.random.default_rng(3)
+    w_in = (rng.random((V, 8)) - 0.5).astype(np.float32)
+    w_out = (rng.random((V, 8)) - 0.5).astype(np.float32)
+    plain_in, plain_out = w_in.copy(), w_out.copy()
+    sgns_step(plain_in, plain_out, batch, 0.05, max_repeats=None)
+    damped_in, damped_out = w_in.copy(), w_out.copy()
+    sgns_step(damped_in, damped_out, batch, 0.05, max_repeats=3)
+    np.testing.assert_array_equal(plain_in, damped_in)          # input rows are never damped
+    counts = np.bincount(batch.out_ids.ravel(), minlength=V)
+    light = counts <= 3
+    np.testing.assert_allclose(damped_out[light], plain_out[light], atol=1e-6)
+    heavy = np.flatnonzero(~light)
+    assert len(heavy) > 0
+    np.testing.assert_allclose(damped_out[heavy] - w_out[heavy],
+                               (plain_out[heavy] - w_out[heavy]) * (3 / counts[heavy])[:, None], atol=1e-6)

@@ -121,3 +121,15 @@ def test_bench_corpus_is_its_own_tokens():
     with gzip.open(path, "rt") as fh:
         for _, line in zip(range(2000), fh):
             assert tokenize(line) == line.split()
+
+
+def test_ascii_fast_path_tokenises_like_the_regex():
+    from hogwild_w2v.text import LINE_TOKEN_RE, MARK, block_tokens
+    text = "Hello, World!  it's 3.5 well-known_snake\tTabs\r\nA\x00B  \n\n__init__ x2y 99 bottles\nno-newline-end"
+    for keep_case in (False, True):
+        fast, replaced = block_tokens(text.encode("ascii"), False, keep_case, with_newlines=True)
+        assert isinstance(fast[0], bytes) and replaced == 0
+        slow = LINE_TOKEN_RE.findall((text if keep_case else text.lower()) + "\n")
+        assert [t.decode() if t != MARK else "\n" for t in fast] == slow
+    mixed, _ = block_tokens("Café x\n".encode(), False, False, with_newlines=True)
+    assert mixed == ["café", "x", "\n"]
