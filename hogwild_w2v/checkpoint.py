@@ -6,7 +6,6 @@ and the previous one is used, never loaded silently.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -14,24 +13,10 @@ import tempfile
 
 import numpy as np
 
+from .fileutil import fsync_path, sha256_file
+
 PREFIX = "ckpt-"
 FILES = ("w_in.npy", "w_out.npy", "state.json")
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def save(ckpt_dir, step, w_in, w_out, state, keep=2):
@@ -43,16 +28,16 @@ def save(ckpt_dir, step, w_in, w_out, state, keep=2):
         np.save(os.path.join(tmp, "w_out.npy"), w_out)
         with open(os.path.join(tmp, "state.json"), "w") as fh:
             json.dump(state, fh)
-        manifest = {name: _sha256(os.path.join(tmp, name)) for name in FILES}
+        manifest = {name: sha256_file(os.path.join(tmp, name)) for name in FILES}
         with open(os.path.join(tmp, "manifest.json"), "w") as fh:
             json.dump(manifest, fh)
         for name in (*FILES, "manifest.json"):
-            _fsync(os.path.join(tmp, name))
+            fsync_path(os.path.join(tmp, name))
         final = os.path.join(ckpt_dir, f"{PREFIX}{step:06d}")
         if os.path.exists(final):
             shutil.rmtree(final)
         os.rename(tmp, final)
-        _fsync(ckpt_dir)
+        fsync_path(ckpt_dir)
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -80,7 +65,7 @@ def verify(path):
         file = os.path.join(path, name)
         if not os.path.isfile(file):
             return f"{name} missing"
-        if _sha256(file) != manifest.get(name):
+        if sha256_file(file) != manifest.get(name):
             return f"{name} does not match its checksum"
     return None
 

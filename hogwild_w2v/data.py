@@ -1,7 +1,6 @@
 """A preprocessed data directory, opened memory-mapped and checked, and its split into worker shares."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -9,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import HW2VError
+from .fileutil import sha256_file
 from .vectors import load_vocab
 
 
@@ -26,14 +26,6 @@ class CorpusData:
     @property
     def tokens(self) -> int:
         return int(self.offsets[-1])
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _open_pair(data_dir, corpus_name, offsets_name, vocab_size):
@@ -70,7 +62,7 @@ def open_data(data_dir, want_val=False) -> CorpusData:
     if counts.min() < 1:
         raise HW2VError(f"vocabulary file '{vocab_path}' is damaged (counts must be positive)")
     corpus, offsets = _open_pair(data_dir, "corpus.bin", "offsets.npy", len(words))
-    data = CorpusData(data_dir, words, counts, corpus, offsets, _sha256(vocab_path))
+    data = CorpusData(data_dir, words, counts, corpus, offsets, sha256_file(vocab_path))
     if want_val and os.path.isfile(os.path.join(data_dir, "val_corpus.bin")):
         data.val_corpus, data.val_offsets = _open_pair(data_dir, "val_corpus.bin", "val_offsets.npy", len(words))
     return data

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import __version__
 from .errors import HW2VError
+from .fileutil import fsync_path
 from .text import MARK, block_tokens, check_input, iter_blocks, looks_like_wikitext
 
 MAX_SENTENCE = 10_000          # longer lines are cut into pieces of this many tokens
@@ -114,14 +115,6 @@ def encode(paths, index, corpus_path, offsets_path, wikitext=None, keep_case=Fal
             "replaced_chars": stats.get("replaced_chars", 0), "wikitext": stats.get("wikitext", {})}
 
 
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def preprocess(inputs, data_dir, min_count=5, max_vocab=None, val_input=None, keep_case=False,
                wikitext=None, force=False, log=lambda msg: None):
     """Build a data directory from text files. Returns the contents of `meta.json`."""
@@ -186,7 +179,7 @@ def preprocess(inputs, data_dir, min_count=5, max_vocab=None, val_input=None, ke
             old = tempfile.mkdtemp(prefix=".hw2v-old-", dir=parent)
             os.rename(data_dir, os.path.join(old, "d"))
         os.rename(tmp, data_dir)
-        _fsync_dir(parent)
+        fsync_path(parent)
         if old:
             shutil.rmtree(old, ignore_errors=True)
         return meta

@@ -69,6 +69,8 @@ def main():
     ap.add_argument("--questions", default=os.path.join(SHARED, "eval", "questions-words.txt"))
     ap.add_argument("--pairs", default=os.path.join(SHARED, "eval", "wordsim353.tsv"))
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--repeats", type=int, default=1, help="rounds; tools are interleaved within each round")
+    ap.add_argument("--once", nargs="*", default=["word2vec.c"], help="tools run in the first round only")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="hw2v-bench-")
     os.makedirs(work, exist_ok=True)
@@ -86,8 +88,10 @@ def main():
     print(json.dumps({"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                       "preprocess_s": prep_s, "vocab": meta["vocab_size"], "raw_tokens": raw_tokens}), flush=True)
     results = []
-    for workers in args.workers:
-        for tool in args.tools:
+    plan = [(r, w, t) for r in range(args.repeats) for w in args.workers for t in args.tools
+            if r == 0 or t not in args.once]
+    for rnd, workers, tool in plan:
+        if True:
             out = os.path.join(work, f"{tool}-{workers}")
             if tool == "hw2v":
                 cfg = TrainConfig(epochs=args.epochs, workers=workers, seed=1)
@@ -107,18 +111,29 @@ def main():
                                 "-binary", "0"], capture_output=True, check=True)
                 seconds = time.perf_counter() - t      # includes its vocabulary scan: generous to the others
                 vec = reorder(Vectors.load(out + ".txt"), words)
-            rec = {"tool": tool, "workers": workers, "seconds": seconds,
+            rec = {"round": rnd, "tool": tool, "workers": workers, "seconds": seconds,
                    "raw_words_per_s": raw_tokens * args.epochs / seconds, **score(vec, args.questions, args.pairs)}
             results.append(rec)
             print(json.dumps(rec), flush=True)
-    print("\n| tool | workers | train s | raw words/s | vs gensim | analogy sem / syn / total | WS353 |")
-    print("|---|---:|---:|---:|---:|---|---:|")
-    for r in results:
-        g = [x for x in results if x["tool"] == "gensim" and x["workers"] == r["workers"]]
-        ratio = f"{r['raw_words_per_s'] / g[0]['raw_words_per_s']:.2f}x" if g else "-"
-        print(f"| {r['tool']} | {r['workers']} | {r['seconds']:.1f} | {r['raw_words_per_s'] / 1e3:.0f}k | {ratio} | "
-              f"{100 * r['sem']:.1f} / {100 * r['syn']:.1f} / {100 * r['total']:.2f}% | {r['ws353']:.3f} |")
-
+    print("\n| tool | workers | runs | train s best / median | raw words/s best / median | vs gensim (median) "
+          "| analogy total (runs) | WS353 (runs) |")
+    print("|---|---:|---:|---|---|---:|---|---|")
+    med = lambda xs: float(np.median(xs))
+    for workers in args.workers:
+        for tool in args.tools:
+            rs = [r for r in results if r["tool"] == tool and r["workers"] == workers]
+            g = [r["raw_words_per_s"] for r in results if r["tool"] == "gensim" and r["workers"] == workers]
+            wps = [r["raw_words_per_s"] for r in rs]
+            ratio = f"{med(wps) / med(g):.2f}x" if g else "-"
+            print(f"| {tool} | {workers} | {len(rs)} | {min(r['seconds'] for r in rs):.1f} / "
+                  f"{med([r['seconds'] for r in rs]):.1f} | {max(wps) / 1e3:.0f}k / {med(wps) / 1e3:.0f}k | {ratio} | "
+                  + ", ".join(f"{100 * r['total']:.2f}%" for r in rs) + " | "
+                  + ", ".join(f"{r['ws353']:.3f}" for r in rs) + " |")
+    one = [r for r in results if r["tool"] == "hw2v"]
+    for workers in args.workers[1:]:
+        a = med([r["raw_words_per_s"] for r in one if r["workers"] == args.workers[0]])
+        b = med([r["raw_words_per_s"] for r in one if r["workers"] == workers])
+        print(f"\nhw2v scaling {args.workers[0]} -> {workers} workers (medians): {b / a:.2f}x")
 
 if __name__ == "__main__":
     sys.exit(main())
