@@ -1,9 +1,11 @@
 """Text -> data directory: `vocab.json`, `corpus.bin` (int32 ids), `offsets.npy`, `meta.json`.
 
 Two streaming passes, so memory is bounded by the vocabulary, never by the corpus:
-  1. count tokens (C-speed `Counter.update` over the tokens of ~4 MiB blocks);
-  2. map tokens to ids with one dict lookup each (`map(dict.get, ...)`), then sentences, out-of-vocabulary
-     dropping and long-line splitting are whole-array NumPy work.
+  1. over the text: every token gets a provisional id on first sight (a dict whose default factory is a
+     counter, driven by `map`, so at C speed); the provisional ids go to a temporary file and are counted with
+     `np.bincount`;
+  2. over that temporary file, block by block: a lookup table turns provisional ids into vocabulary ids (or
+     out-of-vocabulary), and sentences, dropping and long-line splitting are whole-array NumPy work.
 Tokenising a block of plain ASCII is one `bytes.translate` and one `split` (see `text.block_tokens`).
 Everything is written in a temporary folder beside the target and renamed into place when complete.
 """
@@ -16,7 +18,7 @@ import os
 import shutil
 import tempfile
 import zlib
-from collections import Counter
+from collections import defaultdict
 
 import numpy as np
 
@@ -26,34 +28,63 @@ from .fileutil import fsync_path
 from .text import MARK, block_tokens, check_input, iter_blocks, looks_like_wikitext
 
 MAX_SENTENCE = 10_000          # longer lines are cut into pieces of this many tokens
-NEWLINE, OOV = -1, -2          # markers in pass 2
+NEWLINE, OOV = -1, -2          # lookup-table values for line ends and dropped tokens
 
 
-def _tokens(paths, wikitext, keep_case, stats, with_newlines):
-    """Token lists of every block of every input (str or, on the ASCII fast path, bytes tokens)."""
-    for path in paths:
-        wiki = looks_like_wikitext(path) if wikitext is None else wikitext
-        stats.setdefault("wikitext", {})[os.path.basename(path)] = wiki
-        try:
-            for raw in iter_blocks(path):
-                toks, replaced = block_tokens(raw, wiki, keep_case, with_newlines)
-                stats["replaced_chars"] = stats.get("replaced_chars", 0) + replaced
-                yield toks
-        except zlib.error as exc:
-            raise HW2VError(f"cannot read input '{path}': corrupt gzip data ({exc})") from None
+class Interner:
+    """Provisional ids for every distinct token, in order of first sight.
+
+    Ids 0 and 1 are the line ends of the bytes (ASCII fast path) and str token streams."""
+
+    def __init__(self):
+        self.ids = defaultdict(itertools.count().__next__)
+        self.ids[MARK], self.ids["\n"]            # noqa: B018 - touching assigns ids 0 and 1
+
+    def encode(self, toks):
+        return np.fromiter(map(self.ids.__getitem__, toks), dtype=np.int32, count=len(toks))
+
+    def words(self):
+        """The word of each provisional id: bytes tokens decoded, the two line ends as None."""
+        out = [k.decode("ascii") if isinstance(k, bytes) else k for k in self.ids]
+        out[0] = out[1] = None
+        return out
 
 
-def count_words(paths, wikitext=None, keep_case=False, stats=None):
-    """Pass 1: a Counter of every token in `paths`."""
-    counts, ascii_counts = Counter(), Counter()
-    for toks in _tokens(paths, wikitext, keep_case, {} if stats is None else stats, with_newlines=False):
-        if toks and isinstance(toks[0], bytes):
-            ascii_counts.update(toks)
-        else:
-            counts.update(toks)
-    for word, n in ascii_counts.items():
-        counts[word.decode("ascii")] += n
-    return counts
+def scan(paths, interner, pid_path, wikitext=None, keep_case=False):
+    """Pass 1: provisional ids of every token, line ends included, to `pid_path` (int32).
+
+    Returns (count of each provisional id, sizes of the blocks written, stats). Every block ends with a line end.
+    """
+    stats = {"replaced_chars": 0, "wikitext": {}}
+    counts = np.zeros(2, dtype=np.int64)
+    blocks = []
+    with open(pid_path, "wb") as out:
+        for path in paths:
+            wiki = looks_like_wikitext(path) if wikitext is None else wikitext
+            stats["wikitext"][os.path.basename(path)] = wiki
+            try:
+                for raw in iter_blocks(path):
+                    toks, replaced = block_tokens(raw, wiki, keep_case, with_newlines=True)
+                    stats["replaced_chars"] += replaced
+                    pids = interner.encode(toks)
+                    out.write(pids.tobytes())
+                    blocks.append(len(pids))
+                    c = np.bincount(pids)
+                    if len(c) > len(counts):
+                        counts = np.concatenate([counts, np.zeros(len(c) - len(counts), np.int64)])
+                    counts[:len(c)] += c
+            except zlib.error as exc:
+                raise HW2VError(f"cannot read input '{path}': corrupt gzip data ({exc})") from None
+    return counts, blocks, stats
+
+
+def word_counts(interner, counts):
+    """{word: count}; a word seen both as bytes and as str tokens (ASCII and other blocks) is summed."""
+    total = {}
+    for word, n in zip(interner.words(), counts.tolist()):
+        if word is not None and n:
+            total[word] = total.get(word, 0) + n
+    return total
 
 
 def build_vocab(counts, min_count=5, max_vocab=None):
@@ -73,28 +104,22 @@ def split_long(lengths, limit=MAX_SENTENCE):
     return np.minimum(limit, expanded - k * limit)
 
 
-def encode(paths, index, corpus_path, offsets_path, wikitext=None, keep_case=False):
-    """Pass 2: write int32 ids of in-vocabulary tokens to `corpus_path` and sentence offsets to `offsets_path`.
+def remap(pid_path, blocks, lut, corpus_path, offsets_path):
+    """Pass 2: provisional ids -> vocabulary ids in `corpus_path`, sentence offsets in `offsets_path`.
 
-    Returns counts: tokens kept, tokens dropped as out-of-vocabulary, sentences, sha256 of the corpus file.
+    `lut` maps each provisional id to a vocabulary id, NEWLINE or OOV. Returns tokens kept, tokens dropped as
+    out-of-vocabulary, sentences, and the sha256 of the corpus file.
     """
-    lookup = index.get
-    byte_index = {w.encode("ascii"): i for w, i in index.items() if w.isascii() and w != "\n"}
-    byte_index[MARK] = NEWLINE
-    lookup_bytes = byte_index.get
     sha = hashlib.sha256()
-    total = dropped = 0
-    stats = {}
+    total = dropped = n_sent = 0
     offsets_raw = offsets_path + ".raw"
-    with open(corpus_path, "wb") as corpus, open(offsets_raw, "wb") as offs:
+    with open(pid_path, "rb") as src, open(corpus_path, "wb") as corpus, open(offsets_raw, "wb") as offs:
         offs.write(np.zeros(1, dtype="<i8").tobytes())
-        n_sent = 0
-        for toks in _tokens(paths, wikitext, keep_case, stats, with_newlines=True):
-            get = lookup_bytes if toks and isinstance(toks[0], bytes) else lookup
-            ids = np.fromiter(map(get, toks, itertools.repeat(OOV)), dtype=np.int32, count=len(toks))
+        for size in blocks:
+            ids = lut[np.frombuffer(src.read(4 * size), dtype=np.int32)]
             newline = ids == NEWLINE
             keep = ids >= 0
-            line_of = np.cumsum(newline)[keep]                      # line number of each kept token
+            line_of = np.cumsum(newline)[keep]                  # line number of each kept token
             lengths = np.bincount(line_of, minlength=int(newline.sum()) + 1)
             lengths = split_long(lengths[lengths > 0])
             kept = ids[keep].astype("<i4")
@@ -111,8 +136,7 @@ def encode(paths, index, corpus_path, offsets_path, wikitext=None, keep_case=Fal
     out.flush()
     del out
     os.remove(offsets_raw)
-    return {"tokens": total, "dropped_oov_tokens": dropped, "sentences": n_sent, "sha256": sha.hexdigest(),
-            "replaced_chars": stats.get("replaced_chars", 0), "wikitext": stats.get("wikitext", {})}
+    return {"tokens": total, "dropped_oov_tokens": dropped, "sentences": n_sent, "sha256": sha.hexdigest()}
 
 
 def preprocess(inputs, data_dir, min_count=5, max_vocab=None, val_input=None, keep_case=False,
@@ -130,43 +154,51 @@ def preprocess(inputs, data_dir, min_count=5, max_vocab=None, val_input=None, ke
     if val_input is not None:
         sizes[val_input] = check_input(val_input)
 
-    log("pass 1/2: counting words")
-    stats = {}
-    counts = count_words(inputs, wikitext, keep_case, stats)
-    if not counts:
-        raise HW2VError("the input holds no words (is it empty?)")
-    words, freqs = build_vocab(counts, min_count, max_vocab)
-    if not words:
-        raise HW2VError(f"no word occurs at least {min_count} times (--min-count {min_count}); lower it")
-    index = {w: i for i, w in enumerate(words)}
-    index["\n"] = NEWLINE
-
     parent = os.path.dirname(os.path.abspath(data_dir))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".hw2v-tmp-", dir=parent)
     try:
+        log("pass 1/2: reading and counting words")
+        interner = Interner()
+        pid_path = os.path.join(tmp, "train.pids")
+        counts, blocks, stats = scan(inputs, interner, pid_path, wikitext, keep_case)
+        if val_input is not None:                  # val tokens get provisional ids but are not counted
+            val_path = os.path.join(tmp, "val.pids")
+            _, val_blocks, val_stats = scan([val_input], interner, val_path, wikitext, keep_case)
+        totals = word_counts(interner, counts)
+        if not totals:
+            raise HW2VError("the input holds no words (is it empty?)")
+        words, freqs = build_vocab(totals, min_count, max_vocab)
+        if not words:
+            raise HW2VError(f"no word occurs at least {min_count} times (--min-count {min_count}); lower it")
+        index = {w: i for i, w in enumerate(words)}
+        lut = np.array([NEWLINE if w is None else index.get(w, OOV) for w in interner.words()], dtype=np.int32)
+        del interner
+
         log(f"pass 2/2: encoding {sum(freqs):,} in-vocabulary tokens ({len(words):,} words)")
-        enc = encode(inputs, index, os.path.join(tmp, "corpus.bin"), os.path.join(tmp, "offsets.npy"),
-                     wikitext, keep_case)
+        enc = remap(pid_path, blocks, lut, os.path.join(tmp, "corpus.bin"), os.path.join(tmp, "offsets.npy"))
+        os.remove(pid_path)
         if enc["sentences"] == 0:
             raise HW2VError("no sentence is left after dropping out-of-vocabulary words")
         meta = {
             "hw2v_version": __version__,
             "dtype": "int32", "byteorder": "little",
             "vocab_size": len(words), "tokens": enc["tokens"], "sentences": enc["sentences"],
-            "dropped_oov_tokens": enc["dropped_oov_tokens"], "replaced_chars": stats.get("replaced_chars", 0),
+            "dropped_oov_tokens": enc["dropped_oov_tokens"], "replaced_chars": stats["replaced_chars"],
             "corpus_sha256": enc["sha256"],
             "settings": {"min_count": min_count, "max_vocab": max_vocab, "keep_case": keep_case,
                          "max_sentence": MAX_SENTENCE},
-            "wikitext": enc["wikitext"],
+            "wikitext": stats["wikitext"],
             "inputs": [{"name": os.path.abspath(p), "bytes": sizes[p]} for p in inputs],
         }
         if val_input is not None:
-            venc = encode([val_input], index, os.path.join(tmp, "val_corpus.bin"),
-                          os.path.join(tmp, "val_offsets.npy"), wikitext, keep_case)
+            venc = remap(val_path, val_blocks, lut, os.path.join(tmp, "val_corpus.bin"),
+                         os.path.join(tmp, "val_offsets.npy"))
+            os.remove(val_path)
             meta["val"] = {"name": os.path.abspath(val_input), "bytes": sizes[val_input],
                            "tokens": venc["tokens"], "sentences": venc["sentences"],
-                           "dropped_oov_tokens": venc["dropped_oov_tokens"], "sha256": venc["sha256"]}
+                           "dropped_oov_tokens": venc["dropped_oov_tokens"], "sha256": venc["sha256"],
+                           "replaced_chars": val_stats["replaced_chars"]}
         with open(os.path.join(tmp, "vocab.json"), "w") as fh:
             json.dump({"words": words, "counts": freqs}, fh, ensure_ascii=False)
         with open(os.path.join(tmp, "meta.json"), "w") as fh:

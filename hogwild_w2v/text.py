@@ -107,13 +107,26 @@ def block_tokens(raw: bytes, wikitext: bool, keep_case: bool, with_newlines: boo
 
 
 def iter_blocks(path: str):
-    """Yield raw byte blocks of whole lines (about BLOCK_BYTES each), decompressing gzip transparently."""
+    """Yield raw byte blocks of whole lines (about BLOCK_BYTES each), decompressing gzip transparently.
+
+    Reads fixed-size chunks and cuts at the last newline (gzip's line-by-line `readlines` costs ~1 s per 7M
+    tokens in Python calls); the tail is carried into the next block.
+    """
     try:
         with open_text_binary(path) as fh:
+            carry = b""
             while True:
-                lines = fh.readlines(BLOCK_BYTES)
-                if not lines:
+                chunk = fh.read(BLOCK_BYTES)
+                if not chunk:
                     break
-                yield b"".join(lines)
+                data = carry + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:                  # no line end yet: one very long line, keep reading
+                    carry = data
+                    continue
+                carry = data[cut:]
+                yield data[:cut]
+            if carry:
+                yield carry
     except (OSError, EOFError) as exc:
         raise HW2VError(f"cannot read input '{path}': {exc}") from None

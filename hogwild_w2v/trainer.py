@@ -147,6 +147,7 @@ class Coordinator:
         self.quiet, self.log_jsonl, self.stream = quiet, log_jsonl, stream
         self.stop_signal = None
         self.step = 0
+        self.worker_errors = {}
 
     # ---- signals -------------------------------------------------------------------------------
     def _on_signal(self, signum, frame):
@@ -252,13 +253,28 @@ class Coordinator:
     def _warn(self, msg):
         (self.stream or sys.stderr).write(f"Warning: {msg}\n")
 
-    def _check_workers(self, procs, status):
+    def _check_workers(self, procs, status, queue):
         for k, p in enumerate(procs):
             if p.exitcode is not None and status[k] != DONE:
-                how = (f"was killed by {signal.Signals(-p.exitcode).name}" if p.exitcode < 0
-                       else f"exited with code {p.exitcode}")
+                self._drain(queue)           # its last message was sent before it exited
+                if k in self.worker_errors:
+                    how = f"failed: {self.worker_errors[k]}"
+                elif p.exitcode < 0:
+                    how = f"was killed by {signal.Signals(-p.exitcode).name}"
+                else:
+                    how = f"exited with code {p.exitcode}"
                 raise WorkerDied(f"worker {k} (pid {p.pid}) {how}; the last checkpoint is intact, "
                                  f"continue with --resume")
+
+    def _drain(self, queue):
+        """Messages that arrive outside a pause: errors are kept for `_check_workers`, the rest dropped."""
+        while True:
+            try:
+                kind, wid, _, payload = queue.get_nowait()
+            except queue_mod.Empty:
+                return
+            if kind == "error":
+                self.worker_errors[wid] = payload
 
     def _collect_states(self, shm, procs, queue):
         """PAUSE the workers at a batch boundary and gather every worker's position and random state."""
@@ -271,10 +287,12 @@ class Coordinator:
             try:
                 kind, wid, g, st = queue.get(timeout=0.2)
             except queue_mod.Empty:
-                self._check_workers(procs, shm.arrays["progress"][:, STATUS])
+                self._check_workers(procs, shm.arrays["progress"][:, STATUS], queue)
                 continue
             if kind == "state" and g == gen:
                 states[wid] = st
+            elif kind == "error":
+                self.worker_errors[wid] = st
         return [states[k] for k in range(len(procs))]
 
     def _checkpoint(self, shm, procs, queue, bounds, train_tokens, extra):
@@ -304,8 +322,9 @@ class Coordinator:
         ckpt_path = None
         while True:
             time.sleep(0.05)
+            self._drain(queue)
             status = a["progress"][:, STATUS]
-            self._check_workers(procs, status)
+            self._check_workers(procs, status, queue)
             words = int(a["progress"][:, WORDS].sum())
             all_done = bool(np.all(status == DONE))
             now = time.time()

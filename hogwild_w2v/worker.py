@@ -99,8 +99,20 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
 
 
 def worker_main(spec: WorkerSpec, queue):
-    """Process entry point. Ctrl-C reaches the whole process group; only the coordinator acts on it."""
+    """Process entry point. Ctrl-C reaches the whole process group; only the coordinator acts on it.
+
+    An exception is reported to the coordinator as one line (no traceback on the user's terminal)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _worker(spec, queue)
+    except Exception as exc:           # noqa: BLE001 - anything at all must reach the coordinator
+        queue.put(("error", spec.wid, -1, f"{type(exc).__name__}: {exc}"))
+        queue.close()
+        queue.join_thread()
+        os._exit(1)
+
+
+def _worker(spec: WorkerSpec, queue):
     from .data import open_data
 
     cfg = TrainConfig.from_dict(spec.config)

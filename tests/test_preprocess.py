@@ -133,3 +133,25 @@ def test_ascii_fast_path_tokenises_like_the_regex():
         assert [t.decode() if t != MARK else "\n" for t in fast] == slow
     mixed, _ = block_tokens("Café x\n".encode(), False, False, with_newlines=True)
     assert mixed == ["café", "x", "\n"]
+
+
+def test_ascii_and_unicode_inputs_count_the_same_word_once(tmp_path):
+    (tmp_path / "a.txt").write_text("cat dog cat\n")
+    (tmp_path / "b.txt").write_text("café cat\n", encoding="utf-8")
+    preprocess([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], str(tmp_path / "d"), min_count=1)
+    vocab = json.loads((tmp_path / "d" / "vocab.json").read_text())
+    assert dict(zip(vocab["words"], vocab["counts"])) == {"cat": 3, "café": 1, "dog": 1}
+
+
+def test_val_input_uses_the_training_vocabulary(tmp_path):
+    (tmp_path / "train.txt").write_text("a b a b c\n" * 5)
+    (tmp_path / "val.txt").write_text("a zzz b\nzzz\nc a\n")
+    meta = preprocess([str(tmp_path / "train.txt")], str(tmp_path / "d"), min_count=2,
+                      val_input=str(tmp_path / "val.txt"))
+    words = json.loads((tmp_path / "d" / "vocab.json").read_text())["words"]
+    assert "zzz" not in words
+    corpus = np.fromfile(tmp_path / "d" / "val_corpus.bin", dtype="<i4")
+    offsets = np.load(tmp_path / "d" / "val_offsets.npy")
+    decoded = [[words[i] for i in corpus[a:b]] for a, b in zip(offsets[:-1], offsets[1:])]
+    assert decoded == [["a", "b"], ["c", "a"]]
+    assert meta["val"]["dropped_oov_tokens"] == 2 and meta["tokens"] == 25

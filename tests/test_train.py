@@ -68,6 +68,16 @@ def test_planted_structure_is_learned(planted_dir, tmp_path, workers):
     assert not shm_entries(os.getpid())
 
 
+def test_exception_in_a_worker_is_one_line_and_leaves_no_segment(planted_dir, tmp_path, monkeypatch):
+    import conftest
+    from hogwild_w2v import trainer
+    monkeypatch.setattr(trainer, "worker_main", conftest.crashing_worker)
+    with pytest.raises(HW2VError, match=r"worker 0 \(pid \d+\) failed: RuntimeError: injected failure"):
+        train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=8, epochs=1), quiet=True)
+    assert not shm_entries(os.getpid())
+    assert not os.path.exists(tmp_path / "v_center.npy")
+
+
 def test_val_loss_is_reported(planted_dir, tmp_path):
     info = train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=16, epochs=2, val=True), quiet=True)
     # epoch 0 (before training), then each epoch end the coordinator sees (a tiny corpus may pass several)
