@@ -26,7 +26,7 @@ class Progress:
         self.last = (self.start, None)            # (time, words) at the previous record
         self.first_words = None                   # words already done when this run started (resume)
 
-    def update(self, words, lr, loss, val_loss=None, rss=None, force=False):
+    def update(self, words, lr, loss, val_loss=None, rss=None, force=False, per_worker=None):
         now = time.time()
         t0, w0 = self.last
         rate = (words - w0) / max(now - t0, 1e-9) if w0 is not None else 0.0
@@ -37,7 +37,8 @@ class Progress:
         epoch = min(self.epochs, int(frac * self.epochs) + 1)
         if self.log:
             rec = {"time": round(now, 3), "elapsed": round(now - self.start, 3), "words": int(words),
-                   "words_per_s": round(rate, 1), "lr": lr, "loss": loss, "val_loss": val_loss, "rss_bytes": rss}
+                   "words_per_s": round(rate, 1), "lr": lr, "loss": loss, "val_loss": val_loss, "rss_bytes": rss,
+                   "worker_words": per_worker}
             self.log.write(json.dumps(rec) + "\n")
             self.log.flush()
         if self.quiet:

@@ -339,7 +339,8 @@ class Coordinator:
                                         "--batch-words. The last checkpoint is kept.")
                 last_loss = tot.copy()
                 rss = _tree_rss()
-                progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, rss)
+                progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, rss,
+                                per_worker=a["progress"][:, WORDS].tolist())
             if self.stop_signal is not None:
                 ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})
                 progress.message(f"checkpoint written to {ckpt_path} ({dt:.2f} s)")
