@@ -264,8 +264,11 @@ def demo(corpus, workdir, epochs, workers):
         base = workdir or tmp
         data_dir, prefix = os.path.join(base, "data"), os.path.join(base, "vec")
         run_preprocess([corpus], data_dir, min_count=5, force=True, log=err)
-        do_train(data_dir, prefix, 100, 5, 5, 0.025, None, 1e-3, epochs, 1, workers, False, 300.0, None, 1,
-                 False, None, False, TrainConfig.batch_words, TrainConfig.group, TrainConfig.shared_negatives)
+        do_train(data_dir=data_dir, prefix=prefix, dim=100, window_size=5, negative=5, lr=0.025, min_lr=None,
+                 sample=1e-3, epochs=epochs, seed=1, workers=workers, val=False, checkpoint_every=300.0,
+                 checkpoint_dir=None, keep_checkpoints=1, resume=False, log_jsonl=None, quiet=False,
+                 batch_words=TrainConfig.batch_words, group=TrainConfig.group,
+                 shared_negatives=TrainConfig.shared_negatives)
         vec = Vectors.load(prefix + "_center.npy", os.path.join(data_dir, "vocab.json"))
         for word in ("war", "freedom", "god", "economy"):
             if word in vec.index:

@@ -195,22 +195,22 @@ class Coordinator:
         shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
                             "progress": ((n, 4), np.int64), "losses": ((n, 2), np.float64),
                             "ctrl": ((2,), np.int64)})
-        a = shm.arrays
-        a["w_in"][:] = w_in0
-        a["w_out"][:] = w_out0
-        del w_in0, w_out0
-        for k, (_, nxt, words, _) in enumerate(starts):
-            a["progress"][k, WORDS] = words
-            a["progress"][k, 2] = nxt
-        words_at_start = int(a["progress"][:, WORDS].sum())
-
         ctx = mp.get_context("spawn")
         queue = ctx.Queue()
         procs = []
         main_thread = threading.current_thread() is threading.main_thread()
         old_handlers = {}
-        progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
-        try:
+        progress = None
+        try:                               # from here on every way out unlinks the shared memory
+            a = shm.arrays
+            a["w_in"][:] = w_in0
+            a["w_out"][:] = w_out0
+            del w_in0, w_out0
+            for k, (_, nxt, words, _) in enumerate(starts):
+                a["progress"][k, WORDS] = words
+                a["progress"][k, 2] = nxt
+            words_at_start = int(a["progress"][:, WORDS].sum())
+            progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
             if main_thread:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
@@ -245,7 +245,8 @@ class Coordinator:
                     p.kill()
                     p.join(timeout=2)
             queue.close()
-            progress.close()
+            if progress is not None:
+                progress.close()
             shm.close()
             for sig, handler in old_handlers.items():
                 signal.signal(sig, handler)
@@ -313,6 +314,7 @@ class Coordinator:
         cfg = self.cfg
         t_start = time.time()
         last_ckpt = time.time()
+        last_report = 0.0
         epochs_seen = words_at_start // train_tokens
         last_loss = a["losses"].sum(axis=0).copy()
         recent_loss, val_loss, val_history, pauses = None, None, [], []
@@ -328,8 +330,8 @@ class Coordinator:
             words = int(a["progress"][:, WORDS].sum())
             all_done = bool(np.all(status == DONE))
             now = time.time()
-            if now - getattr(self, "_last_report", 0) >= 1.0 or all_done:
-                self._last_report = now
+            if now - last_report >= 1.0 or all_done:
+                last_report = now
                 tot = a["losses"].sum(axis=0)
                 dl = tot - last_loss
                 if dl[1] > 0:

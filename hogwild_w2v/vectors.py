@@ -94,6 +94,8 @@ class Vectors:
         sims = sims.copy()
         sims[list(exclude)] = -np.inf
         k = min(top_k, len(sims) - len(exclude))
+        if k <= 0:
+            return []
         best = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
         best = best[np.argsort(-sims[best], kind="stable")][:k]
         return [(self.words[i], float(sims[i])) for i in best]

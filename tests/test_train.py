@@ -103,13 +103,14 @@ def wait_for_progress(proc, prefix, seconds=1.5):
     time.sleep(seconds)
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signal_checkpoints_and_resume_is_bit_identical(planted_dir, tmp_path, sig, code):
+@pytest.mark.parametrize("sig, code, delay", [(signal.SIGINT, 130, 0.0), (signal.SIGINT, 130, 0.8),
+                                              (signal.SIGTERM, 143, 0.3)])
+def test_signal_checkpoints_and_resume_is_bit_identical(planted_dir, tmp_path, sig, code, delay):
     ref = str(tmp_path / "ref")
     assert subprocess.run([*python_cmd(), *long_args(planted_dir, ref, 150), "-q"]).returncode == 0
     run = str(tmp_path / "run")
     proc = run_cli(long_args(planted_dir, run, 150))
-    wait_for_progress(proc, run, 0.3)
+    wait_for_progress(proc, run, delay)
     proc.send_signal(sig)
     out, errs = proc.communicate(timeout=60)
     assert proc.returncode == code, errs
@@ -245,3 +246,10 @@ def test_damaged_data_dir_gives_one_line_error(planted_dir, tmp_path, how, messa
     r = CliRunner().invoke(main, ["train", "--data-dir", dst, "--embeddings", str(tmp_path / "v")])
     assert r.exit_code == 1, r.output
     assert r.output.startswith("Error: ") and message in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_unwritable_log_is_an_error_and_leaves_no_segment(planted_dir, tmp_path):
+    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"),
+                                  "--log-jsonl", str(tmp_path / "no" / "such" / "dir" / "log.jsonl")])
+    assert r.exit_code == 1 and r.output.startswith("Error: ") and "log.jsonl" in r.output
+    assert not shm_entries(os.getpid())
