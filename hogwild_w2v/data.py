@@ -1,7 +1,6 @@
 """A preprocessed data directory, opened memory-mapped and checked, and its split into worker shares."""
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -77,7 +76,3 @@ def split_shares(offsets, n):
     bounds = np.concatenate([[0], inner, [len(offsets) - 1]]).astype(np.int64)
     return np.maximum.accumulate(bounds)
 
-
-def load_json(path):
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)

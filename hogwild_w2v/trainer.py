@@ -30,7 +30,7 @@ from .errors import HW2VError
 from .progress import Progress
 from .sgns import batch_loss
 from .shm import SharedArrays
-from .worker import (DONE, LOSS, PAIRS, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, learning_rate,
+from .worker import (DONE, NEXT, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, chunk_end, learning_rate,
                      worker_main)
 
 VAL_TOKENS = 100_000          # validation loss is measured on at most this many held-out tokens
@@ -67,8 +67,7 @@ def _val_batches(corpus, offsets, counts, cfg, first_sent=0):
     end = min(max(end, first_sent + 1), len(offsets) - 1)
     batches, s = [], first_sent
     while s < end:
-        e = min(int(np.searchsorted(offsets, offsets[s] + cfg.batch_words, side="left")), end)
-        e = max(e, s + 1)
+        e = chunk_end(offsets, s, end, cfg.batch_words)
         lo, hi = int(offsets[s]), int(offsets[e])
         batches.append(make_batch(np.asarray(corpus[lo:hi]), sentence_ids(np.asarray(offsets[s:e + 1]) - lo),
                                   None, cdf, cfg.window, cfg.negative, cfg.group, cfg.shared_negatives, rng,
@@ -208,7 +207,7 @@ class Coordinator:
             del w_in0, w_out0
             for k, (_, nxt, words, _) in enumerate(starts):
                 a["progress"][k, WORDS] = words
-                a["progress"][k, 2] = nxt
+                a["progress"][k, NEXT] = nxt
             words_at_start = int(a["progress"][:, WORDS].sum())
             progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
             if main_thread:
