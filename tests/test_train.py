@@ -259,3 +259,15 @@ def test_unwritable_log_is_an_error_and_leaves_no_segment(planted_dir, tmp_path)
                                   "--log-jsonl", str(tmp_path / "no" / "such" / "dir" / "log.jsonl")])
     assert r.exit_code == 1 and r.output.startswith("Error: ") and "log.jsonl" in r.output
     assert not shm_entries(os.getpid())
+
+
+def test_val_loss_uses_the_validation_corpus(tmp_path):
+    from conftest import planted_text
+    from hogwild_w2v.preprocess import preprocess
+    (tmp_path / "train.txt").write_text(planted_text(1500, seed=1))
+    (tmp_path / "val.txt").write_text(planted_text(200, seed=2))
+    preprocess([str(tmp_path / "train.txt")], str(tmp_path / "d"), min_count=1, val_input=str(tmp_path / "val.txt"))
+    info = train(str(tmp_path / "d"), str(tmp_path / "v"), TrainConfig(dim=16, epochs=3, val=True), quiet=True)
+    assert info["train_tokens"] == int(np.load(tmp_path / "d" / "offsets.npy")[-1])    # nothing held back
+    history = info["val_loss"]
+    assert history[-1]["epoch"] == 3 and history[-1]["val_loss"] < history[0]["val_loss"]
