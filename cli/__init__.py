@@ -53,7 +53,7 @@ def main():
     """
 
 
-from . import commands  # noqa: E402,F401  (registers the commands on `main`)
+from . import data, train, vectors  # noqa: E402,F401  (each registers its commands on `main`)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,18 +23,15 @@ import numpy as np
 import psutil
 
 from . import checkpoint as ckpt
-from .batching import make_batch, negative_cdf, sentence_ids
 from .config import TrainConfig
 from .data import open_data, split_shares
 from .errors import HW2VError
 from .progress import Progress
-from .sgns import batch_loss
+from .resume import check_resumable, start_positions
 from .shm import SharedArrays
-from .worker import (DONE, NEXT, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, chunk_end, learning_rate,
+from .validation import VAL_TOKENS, mean_loss, validation_batches
+from .worker import (DONE, NEXT, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, learning_rate,
                      worker_main)
-
-VAL_TOKENS = 100_000          # validation loss is measured on at most this many held-out tokens
-
 
 class Interrupted(Exception):
     """Training stopped on a signal after writing a checkpoint."""
@@ -59,28 +56,6 @@ def init_matrices(vocab_size, dim, seed):
     return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
 
 
-def _val_batches(corpus, offsets, counts, cfg, first_sent=0):
-    """Fixed validation batches: no subsampling, windows and negatives from a fixed seed."""
-    rng = np.random.default_rng(12345)
-    cdf = negative_cdf(counts, cfg.ns_exponent)
-    end = int(np.searchsorted(offsets, offsets[first_sent] + VAL_TOKENS, side="left"))
-    end = min(max(end, first_sent + 1), len(offsets) - 1)
-    batches, s = [], first_sent
-    while s < end:
-        e = chunk_end(offsets, s, end, cfg.batch_words)
-        lo, hi = int(offsets[s]), int(offsets[e])
-        batches.append(make_batch(np.asarray(corpus[lo:hi]), sentence_ids(np.asarray(offsets[s:e + 1]) - lo),
-                                  None, cdf, cfg.window, cfg.negative, cfg.group, cfg.shared_negatives, rng,
-                                  subsample=False))
-        s = e
-    return batches
-
-
-def _mean_loss(w_in, w_out, batches):
-    pairs = sum(b.n_pairs for b in batches)
-    return sum(batch_loss(w_in, w_out, b) for b in batches) / max(pairs, 1)
-
-
 def _save_outputs(prefix, w_in, w_out, info):
     """PREFIX_center.npy, PREFIX_context.npy, PREFIX_combined.npy, PREFIX_config.json, each atomically."""
     directory = os.path.dirname(os.path.abspath(prefix))
@@ -94,43 +69,6 @@ def _save_outputs(prefix, w_in, w_out, info):
     with open(tmp, "w") as fh:
         json.dump(info, fh, indent=1)
     os.replace(tmp, f"{prefix}_config.json")
-
-
-def _check_resumable(state, cfg, data, train_sents):
-    saved = TrainConfig.from_dict(state["config"])
-    for key in TrainConfig.MODEL_KEYS:
-        if getattr(saved, key) != getattr(cfg, key):
-            raise HW2VError(f"cannot resume: --{key.replace('_', '-')} was {getattr(saved, key)} in the "
-                            f"checkpoint, now {getattr(cfg, key)}")
-    if state["vocab_sha256"] != data.vocab_sha256:
-        raise HW2VError("cannot resume: the vocabulary differs from the checkpoint's")
-    if state["train_tokens"] != int(data.offsets[train_sents]):
-        raise HW2VError("cannot resume: the corpus differs from the checkpoint's")
-    done_epochs = state["words_done"] / state["train_tokens"]
-    if cfg.epochs < done_epochs:
-        raise HW2VError(f"cannot resume: the checkpoint has done {done_epochs:.2f} epochs, more than --epochs "
-                        f"{cfg.epochs}")
-
-
-def _start_positions(state, bounds, offsets, n_workers, train_tokens):
-    """Per-worker (epoch, next_sent, words_done, rng_state) for a resumed run.
-
-    The same worker count resumes every worker exactly. Another count cannot map old positions onto new shares,
-    so each new worker starts at the same fraction of its share as the run had done of its epoch, with a fresh
-    random stream: global progress (and so the lr schedule) is kept; the coverage of that epoch is approximate.
-    """
-    if state["workers"] == n_workers:
-        return [(w["epoch"], w["next_sent"], w["words_done"], w["rng"]) for w in state["worker_states"]]
-    done = state["words_done"]
-    epoch, within = divmod(done, train_tokens)
-    frac = within / train_tokens
-    starts = []
-    for k in range(n_workers):
-        lo, hi = int(bounds[k]), int(bounds[k + 1])
-        target = offsets[lo] + frac * (offsets[hi] - offsets[lo])
-        nxt = min(max(int(np.searchsorted(offsets, target, side="left")), lo), hi)
-        starts.append((int(epoch), nxt, done // n_workers + (done % n_workers if k == 0 else 0), None))
-    return starts
 
 
 class Coordinator:
@@ -162,14 +100,14 @@ class Coordinator:
         val_batches, train_sents = None, n_sent
         if cfg.val:
             if data.val_corpus is not None:
-                val_batches = _val_batches(data.val_corpus, data.val_offsets, data.counts, cfg)
+                val_batches = validation_batches(data.val_corpus, data.val_offsets, data.counts, cfg)
             else:                          # hold back the last ~1% of sentences (at most VAL_TOKENS tokens)
                 held = min(VAL_TOKENS, data.tokens // 100)
                 train_sents = int(np.searchsorted(offsets, data.tokens - held, side="left"))
                 if train_sents < 1 or train_sents >= n_sent:
                     raise HW2VError("--val: the corpus is too small to hold back a validation slice; "
                                     "use preprocess --val-input")
-                val_batches = _val_batches(data.corpus, offsets, data.counts, cfg, train_sents)
+                val_batches = validation_batches(data.corpus, offsets, data.counts, cfg, train_sents)
         train_tokens = int(offsets[train_sents])
         total_words = cfg.epochs * train_tokens
         n = cfg.workers
@@ -181,8 +119,8 @@ class Coordinator:
             if found is None:
                 raise HW2VError(f"no checkpoint to resume from in '{self.ckpt_dir}'")
             path, w_in0, w_out0, state = found
-            _check_resumable(state, cfg, data, train_sents)
-            starts = _start_positions(state, bounds, offsets, n, train_tokens)
+            check_resumable(state, cfg, data, train_sents)
+            starts = start_positions(state, bounds, offsets, n, train_tokens)
             self.step = state["step"]
         else:
             w_in0, w_out0 = init_matrices(len(data.words), cfg.dim, cfg.seed)
@@ -318,7 +256,7 @@ class Coordinator:
         last_loss = a["losses"].sum(axis=0).copy()
         recent_loss, val_loss, val_history, pauses = None, None, [], []
         if val_batches is not None:        # the starting point, so that every later value has a reference
-            val_loss = _mean_loss(a["w_in"], a["w_out"], val_batches)
+            val_loss = mean_loss(a["w_in"], a["w_out"], val_batches)
             val_history.append({"epoch": words_at_start / train_tokens, "val_loss": val_loss})
         ckpt_path = None
         while True:
@@ -350,7 +288,7 @@ class Coordinator:
             due = now - last_ckpt >= self.checkpoint_every
             if epochs_now > epochs_seen or due or all_done:
                 if epochs_now > epochs_seen and val_batches is not None:
-                    val_loss = _mean_loss(a["w_in"], a["w_out"], val_batches)
+                    val_loss = mean_loss(a["w_in"], a["w_out"], val_batches)
                     val_history.append({"epoch": int(epochs_now), "val_loss": val_loss})
                 epochs_seen = epochs_now
                 ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})

@@ -1,0 +1,93 @@
+"""`hw2v train`: options, config, the call into the coordinator, and what a stop or a crash prints."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import psutil
+
+from hogwild_w2v.config import TrainConfig
+from hogwild_w2v.trainer import Interrupted, train as run_train
+
+from . import err, library_errors, main
+
+POSITIVE = click.IntRange(min=1)
+NON_NEGATIVE = click.IntRange(min=0)
+
+
+def default_workers():
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+# ---- train ------------------------------------------------------------------------------------------
+def train_options(fn):
+    opts = [
+        click.option("--data-dir", required=True, type=click.Path(), help="Output of `hw2v preprocess`."),
+        click.option("--embeddings", "prefix", required=True, type=click.Path(),
+                     help="Output prefix: PREFIX_center.npy, _context.npy, _combined.npy, _config.json."),
+        click.option("--dim", default=100, type=POSITIVE, help="Vector size."),
+        click.option("--window-size", default=5, type=POSITIVE, help="Maximum context distance."),
+        click.option("--negative", default=5, type=POSITIVE, help="Negatives per positive pair."),
+        click.option("--lr", default=0.025, type=click.FloatRange(min=0, min_open=True), help="Starting rate."),
+        click.option("--min-lr", type=click.FloatRange(min=0), help="Final rate  [default: lr * 1e-4]"),
+        click.option("--sample", default=1e-3, type=click.FloatRange(0, 1, max_open=True),
+                     help="Subsampling threshold; 0 disables."),
+        click.option("--epochs", default=5, type=POSITIVE, help="Passes over the corpus."),
+        click.option("--seed", default=1, type=NON_NEGATIVE, help="Random seed."),
+        click.option("--workers", type=POSITIVE, help="Worker processes  [default: physical cores]"),
+        click.option("--val", is_flag=True, help="Report held-out loss each epoch (val_corpus.bin or a slice)."),
+        click.option("--checkpoint-every", default=300.0, type=click.FloatRange(min=1),
+                     help="Seconds between checkpoints (also at each epoch end and on a stop)."),
+        click.option("--checkpoint-dir", type=click.Path(), help="[default: PREFIX_checkpoints]"),
+        click.option("--keep-checkpoints", default=2, type=POSITIVE, help="How many checkpoints to keep."),
+        click.option("--resume", is_flag=True,
+                     help="Continue from the newest intact checkpoint. --workers may change (positions are then "
+                          "approximate); --epochs may grow (the lr schedule stretches)."),
+        click.option("--log-jsonl", type=click.Path(), help="Append one JSON record per second to this file."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress output."),
+        click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
+                     help="Advanced: corpus tokens per kernel call."),
+        click.option("--group", default=TrainConfig.group, type=POSITIVE,
+                     help="Advanced: centre words sharing one set of negatives."),
+        click.option("--shared-negatives", default=TrainConfig.shared_negatives, type=POSITIVE,
+                     help="Advanced: negatives drawn per group."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, epochs, seed, workers, val,
+             checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
+             shared_negatives):
+    cfg = TrainConfig(dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
+                      epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
+                      batch_words=batch_words, group=group, shared_negatives=shared_negatives)
+    try:
+        info = run_train(data_dir, prefix, cfg, checkpoint_every=checkpoint_every, checkpoint_dir=checkpoint_dir,
+                         keep_checkpoints=keep_checkpoints, resume=resume, quiet=quiet, log_jsonl=log_jsonl)
+    except Interrupted as stop:
+        err(f"Stopped ({stop}); checkpoint {stop.checkpoint}. Continue with the same command plus --resume.")
+        sys.exit(128 + stop.signum)
+    except KeyboardInterrupt:
+        err("Aborted; shared memory released. The last checkpoint, if any, is intact.")
+        sys.exit(130)
+    if not quiet:
+        err(f"trained {info['epochs_done']:.2f} epochs at {info['words_per_s']:,.0f} words/s; "
+            f"wrote {prefix}_center.npy, _context.npy, _combined.npy, _config.json")
+    return info
+
+
+@main.command(context_settings={"show_default": True})
+@train_options
+@library_errors
+def train(**kwargs):
+    """Train skip-gram vectors with negative sampling on a preprocessed corpus.
+
+    \b
+    Example:
+      hw2v train --data-dir data --embeddings out/vec --epochs 5 --workers 2
+    Ctrl-C (or SIGTERM) writes a checkpoint and exits 130 (143); add --resume to continue.
+    """
+    do_train(**kwargs)
