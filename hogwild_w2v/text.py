@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import zlib
 
 from .errors import HW2VError
 
@@ -26,6 +27,7 @@ _UNK = "<unk>"
 REPLACEMENT = "\ufffd"
 
 BLOCK_BYTES = 1 << 22                                # lines are read in blocks of about 4 MiB
+READ_ERRORS = (OSError, EOFError, zlib.error)        # unreadable, truncated or corrupt (gzip) input
 
 
 def tokenize(line: str, keep_case: bool = False) -> list[str]:
@@ -42,8 +44,11 @@ def clean_wikitext(block: str) -> str:
 
 def looks_like_wikitext(path: str) -> bool:
     """WikiText is recognised by its joiners or headings in the first 64 KiB."""
-    with open_text_binary(path) as fh:
-        head = fh.read(1 << 16).decode("utf-8", errors="replace")
+    try:
+        with open_text_binary(path) as fh:
+            head = fh.read(1 << 16).decode("utf-8", errors="replace")
+    except READ_ERRORS as exc:
+        raise HW2VError(f"cannot read input '{path}': {exc}") from None
     return " @-@ " in head or " @,@ " in head or bool(_HEADING_RE.search(head))
 
 
@@ -128,5 +133,5 @@ def iter_blocks(path: str):
                 yield data[:cut]
             if carry:
                 yield carry
-    except (OSError, EOFError) as exc:
+    except READ_ERRORS as exc:
         raise HW2VError(f"cannot read input '{path}': {exc}") from None

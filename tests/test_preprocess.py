@@ -158,3 +158,19 @@ def test_val_input_uses_the_training_vocabulary(tmp_path):
     decoded = [[words[i] for i in corpus[a:b]] for a, b in zip(offsets[:-1], offsets[1:])]
     assert decoded == [["a", "b"], ["c", "a"]]
     assert meta["val"]["dropped_oov_tokens"] == 2 and meta["tokens"] == 25
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_damaged_gzip_is_a_one_line_error(tmp_path, damage):
+    data = gzip.compress(("word " * 50000 + "\n").encode() * 20)
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        data = data[:40] + bytes(b ^ 0xFF for b in data[40:200]) + data[200:]
+    (tmp_path / "bad.txt.gz").write_bytes(data)
+    r = CliRunner().invoke(main, ["preprocess", str(tmp_path / "bad.txt.gz"), "--data-dir", str(tmp_path / "d"),
+                                  "-q"])
+    assert r.exit_code == 1 and r.output.startswith("Error: cannot read input"), r.output
+    assert len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
+    assert not os.path.exists(tmp_path / "d")
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".hw2v")]
