@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 
@@ -113,6 +114,7 @@ def demo(corpus, workdir, epochs, workers):
         base = workdir or tmp
         data_dir, prefix = os.path.join(base, "data"), os.path.join(base, "vec")
         run_preprocess([corpus], data_dir, min_count=5, force=True, log=err)
+        shutil.rmtree(prefix + "_checkpoints", ignore_errors=True)   # the demo always starts afresh
         do_train(data_dir=data_dir, prefix=prefix, dim=100, window_size=5, negative=5, lr=0.025, min_lr=None,
                  sample=1e-3, epochs=epochs, seed=1, workers=workers, val=False, checkpoint_every=300.0,
                  checkpoint_dir=None, keep_checkpoints=1, resume=False, log_jsonl=None, quiet=False,

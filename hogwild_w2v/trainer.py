@@ -123,6 +123,10 @@ class Coordinator:
             starts = start_positions(state, bounds, offsets, n, train_tokens)
             self.step = state["step"]
         else:
+            if ckpt.list_checkpoints(self.ckpt_dir):
+                # a fresh run would number its checkpoints from 1 and prune the earlier run's: refuse instead
+                raise HW2VError(f"'{self.ckpt_dir}' holds checkpoints of an earlier run: continue it with "
+                                f"--resume, or remove that folder to start over")
             w_in0, w_out0 = init_matrices(len(data.words), cfg.dim, cfg.seed)
             starts = [(0, int(bounds[k]), 0, None) for k in range(n)]
         V, d = w_in0.shape

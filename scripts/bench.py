@@ -94,6 +94,7 @@ def main():
         if True:
             out = os.path.join(work, f"{tool}-{workers}")
             if tool == "hw2v":
+                shutil.rmtree(out + "_checkpoints", ignore_errors=True)      # each round is a fresh run
                 cfg = TrainConfig(epochs=args.epochs, workers=workers, seed=1)
                 info = train(data, out, cfg, quiet=True, checkpoint_every=1e9)
                 seconds = info["train_seconds"]

@@ -271,3 +271,12 @@ def test_val_loss_uses_the_validation_corpus(tmp_path):
     assert info["train_tokens"] == int(np.load(tmp_path / "d" / "offsets.npy")[-1])    # nothing held back
     history = info["val_loss"]
     assert history[-1]["epoch"] == 3 and history[-1]["val_loss"] < history[0]["val_loss"]
+
+
+def test_a_fresh_run_does_not_overwrite_an_earlier_runs_checkpoints(planted_dir, tmp_path):
+    run = str(tmp_path / "v")
+    train(planted_dir, run, TrainConfig(dim=16, epochs=1), quiet=True)
+    before = ckpt.list_checkpoints(run + "_checkpoints")
+    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", run, "--dim", "16"])
+    assert r.exit_code == 1 and "holds checkpoints of an earlier run" in r.output and "--resume" in r.output
+    assert ckpt.list_checkpoints(run + "_checkpoints") == before
