@@ -20,7 +20,8 @@ sees `negative` negatives per positive pair exactly as in word2vec.c.
 
 The loss of a batch (all rows read before any update, so a batch is one SGD step on it):
     L = sum_pos softplus(-s) + sum_neg w * softplus(s)
-and the update is w -= lr * dL/dw, scattered so that repeated rows add up.
+and the update is w -= lr * dL/dw, scattered so that repeated rows add up; except that the summed update of
+a very frequent output row is scaled down when it fills too many columns of one batch (`repeat_damping`).
 """
 from __future__ import annotations
 
