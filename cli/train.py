@@ -88,6 +88,6 @@ def train(**kwargs):
     \b
     Example:
       hw2v train --data-dir data --embeddings out/vec --epochs 5 --workers 2
-    Ctrl-C (or SIGTERM) writes a checkpoint and exits 130 (143); add --resume to continue.
+    Ctrl-C, SIGTERM or SIGHUP writes a checkpoint and exits 130, 143 or 129; add --resume to continue.
     """
     do_train(**kwargs)

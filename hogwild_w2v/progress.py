@@ -54,20 +54,26 @@ class Progress:
         eta = (self.total - words) / run_rate if run_rate > 0 else None
         line += f"  ETA {_duration(eta)}" if eta is not None and not force else ("" if force else "  ETA -")
         if self.live:
-            self.stream.write("\r" + line + "\033[K")
-            self.stream.flush()
+            self._write("\r" + line + "\033[K")
         elif force or now - self.last_print >= self.plain_every:
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            self._write(line + "\n")
             self.last_print = now
+
+    def _write(self, text):
+        """Write to the terminal; a terminal that went away (SIGHUP, a closed ssh session) silences the
+        progress output instead of stopping the run."""
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.quiet = True
 
     def message(self, text):
         if not self.quiet:
-            self.stream.write(("\n" if self.live else "") + text + "\n")
-            self.stream.flush()
+            self._write(("\n" if self.live else "") + text + "\n")
 
     def close(self):
         if self.live and not self.quiet:
-            self.stream.write("\n")
+            self._write("\n")
         if self.log:
             self.log.close()

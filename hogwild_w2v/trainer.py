@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+from multiprocessing import resource_tracker
 import os
 import queue as queue_mod
 import signal
@@ -32,6 +33,10 @@ from .shm import SharedArrays
 from .validation import VAL_TOKENS, mean_loss, validation_batches
 from .worker import (DONE, NEXT, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, learning_rate,
                      worker_main)
+
+# Ctrl-C, kill, and a closed terminal: each finishes the batch, checkpoints and exits 128 + signal number
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 
 class Interrupted(Exception):
     """Training stopped on a signal after writing a checkpoint."""
@@ -133,6 +138,8 @@ class Coordinator:
         if V != len(data.words) or d != cfg.dim:
             raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
 
+        if threading.current_thread() is threading.main_thread():
+            _start_resource_tracker_ignoring_sighup()
         shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
                             "progress": ((n, 4), np.int64), "losses": ((n, 2), np.float64),
                             "ctrl": ((2,), np.int64)})
@@ -153,7 +160,7 @@ class Coordinator:
             words_at_start = int(a["progress"][:, WORDS].sum())
             progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
             if main_thread:
-                for sig in (signal.SIGINT, signal.SIGTERM):
+                for sig in STOP_SIGNALS:
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
             saved_env = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                                          "MKL_NUM_THREADS")}
@@ -185,10 +192,10 @@ class Coordinator:
                 if p.is_alive():
                     p.kill()
                     p.join(timeout=2)
+            shm.close()                    # first: nothing below may stop the segments being unlinked
             queue.close()
             if progress is not None:
                 progress.close()
-            shm.close()
             for sig, handler in old_handlers.items():
                 signal.signal(sig, handler)
 
@@ -315,6 +322,17 @@ class Coordinator:
                         force=True)
         _save_outputs(self.prefix, a["w_in"].copy(), a["w_out"].copy(), info)
         return info
+
+
+def _start_resource_tracker_ignoring_sighup():
+    """Python's resource tracker (which unlinks our segments if the coordinator is SIGKILLed) ignores SIGINT and
+    SIGTERM but dies of SIGHUP, which a closed terminal sends to the whole group; an ignored disposition is
+    inherited across exec, so start it while SIGHUP is ignored."""
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, old)
 
 
 def _tree_rss():

@@ -99,10 +99,11 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
 
 
 def worker_main(spec: WorkerSpec, queue):
-    """Process entry point. Ctrl-C reaches the whole process group; only the coordinator acts on it.
+    """Process entry point. Only the coordinator acts on Ctrl-C and SIGHUP, which reach the whole group.
 
     An exception is reported to the coordinator as one line (no traceback on the user's terminal)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C and a closed terminal reach the whole group;
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)     # the coordinator checkpoints and stops the workers
     try:
         _worker(spec, queue)
     except Exception as exc:           # noqa: BLE001 - anything at all must reach the coordinator

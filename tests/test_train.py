@@ -103,7 +103,7 @@ def wait_for_progress(proc, prefix, seconds=1.5):
 
 
 @pytest.mark.parametrize("sig, code, delay", [(signal.SIGINT, 130, 0.0), (signal.SIGINT, 130, 0.8),
-                                              (signal.SIGTERM, 143, 0.3)])
+                                              (signal.SIGTERM, 143, 0.3), (signal.SIGHUP, 129, 0.3)])
 def test_signal_checkpoints_and_resume_is_bit_identical(planted_dir, tmp_path, sig, code, delay):
     ref = str(tmp_path / "ref")
     assert subprocess.run([*python_cmd(), *long_args(planted_dir, ref, 150), "-q"]).returncode == 0
