@@ -46,7 +46,7 @@ class Progress:
         done_here = words - self.first_words if self.first_words is not None else 0
         run_rate = done_here / max(now - self.start, 1e-9)        # this run's average (a resume starts late)
         shown = run_rate if force else rate                        # the closing line shows the average
-        line = f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {shown / 1000:6.0f}k words/s  lr {lr:.5f}"
+        line = f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {shown / 1000:6.0f}k words/s  lr {lr:<8.3g}"
         if loss is not None:
             line += f"  loss {loss:.4f}"
         if val_loss is not None:
