@@ -6,7 +6,6 @@ to its final name and unpacked.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import urllib.error
 import urllib.request
@@ -14,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 
 from .errors import HW2VError
+from .fileutil import file_digests
 
 
 @dataclass(frozen=True)
@@ -41,21 +41,13 @@ SOURCES = {
 CHUNK = 1 << 16
 
 
-def _digests(path):
-    md5, sha = hashlib.md5(), hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            md5.update(block)
-            sha.update(block)
-    return md5.hexdigest(), sha.hexdigest()
-
-
 def verify(path, source: Source):
     """Raise if the file's size or checksums differ from what `source` knows; return its sha256."""
     size = os.path.getsize(path)
     if source.size is not None and size != source.size:
         raise HW2VError(f"{source.filename}: expected {source.size:,} bytes, got {size:,}")
-    md5, sha = _digests(path)
+    digests = file_digests(path, "md5", "sha256")
+    md5, sha = digests["md5"], digests["sha256"]
     if source.md5 and md5 != source.md5:
         raise HW2VError(f"{source.filename}: MD5 {md5} does not match the published {source.md5}")
     if source.sha256 and sha != source.sha256:

@@ -5,13 +5,19 @@ import hashlib
 import os
 
 
-def sha256_file(path, block=1 << 20):
-    """Hex sha256 of a file, read in blocks."""
-    h = hashlib.sha256()
+def file_digests(path, *algorithms, block=1 << 20):
+    """Hex digests of a file for each hashlib algorithm named, in one read: {name: hexdigest}."""
+    hashes = {name: hashlib.new(name) for name in algorithms}
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(block), b""):
-            h.update(chunk)
-    return h.hexdigest()
+            for h in hashes.values():
+                h.update(chunk)
+    return {name: h.hexdigest() for name, h in hashes.items()}
+
+
+def sha256_file(path):
+    """Hex sha256 of a file, read in blocks."""
+    return file_digests(path, "sha256")["sha256"]
 
 
 def fsync_path(path):

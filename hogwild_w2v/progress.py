@@ -43,16 +43,16 @@ class Progress:
             self.log.flush()
         if self.quiet:
             return
-        done_here = words - self.first_words if self.first_words is not None else 0
-        run_rate = done_here / max(now - self.start, 1e-9)        # this run's average (a resume starts late)
-        shown = run_rate if force else rate                        # the closing line shows the average
+        # this run's average (a resumed run starts with words already done); the closing line shows it
+        run_rate = (words - self.first_words) / max(now - self.start, 1e-9)
+        shown = run_rate if force else rate
         line = f"{100 * frac:5.1f}%  epoch {epoch}/{self.epochs}  {shown / 1000:6.0f}k words/s  lr {lr:<8.3g}"
         if loss is not None:
             line += f"  loss {loss:.4f}"
         if val_loss is not None:
             line += f"  val {val_loss:.4f}"
-        eta = (self.total - words) / run_rate if run_rate > 0 else None
-        line += f"  ETA {_duration(eta)}" if eta is not None and not force else ("" if force else "  ETA -")
+        if not force:                                                          # the closing line has no ETA
+            line += f"  ETA {_duration((self.total - words) / run_rate)}" if run_rate > 0 else "  ETA -"
         if self.live:
             self._write("\r" + line + "\033[K")
         elif force or now - self.last_print >= self.plain_every:

@@ -138,7 +138,8 @@ class Coordinator:
         if V != len(data.words) or d != cfg.dim:
             raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
 
-        if threading.current_thread() is threading.main_thread():
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread:
             _start_resource_tracker_ignoring_sighup()
         shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
                             "progress": ((n, 4), np.int64), "losses": ((n, 2), np.float64),
@@ -146,7 +147,6 @@ class Coordinator:
         ctx = mp.get_context("spawn")
         queue = ctx.Queue()
         procs = []
-        main_thread = threading.current_thread() is threading.main_thread()
         old_handlers = {}
         progress = None
         try:                               # from here on every way out unlinks the shared memory
