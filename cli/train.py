@@ -51,7 +51,7 @@ def train_options(fn):
         click.option("--group", default=TrainConfig.group, type=POSITIVE,
                      help="Advanced: centre words sharing one set of negatives."),
         click.option("--shared-negatives", default=TrainConfig.shared_negatives, type=POSITIVE,
-                     help="Advanced: negatives drawn per group."),
+                     help="Advanced: negatives drawn per group  [default: max(group, negative x (window + 1))]"),
     ]
     for opt in reversed(opts):
         fn = opt(fn)

@@ -38,8 +38,13 @@ def sentence_ids(offsets_local):
     return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
 
 
-def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_negatives, rng, subsample=True):
+def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_negatives, rng, subsample=True,
+               direction="centre"):
     """Build a `Batch` from raw `tokens` (word ids) and their sentence numbers `sent`.
+
+    direction "centre": the centre's input row predicts its contexts' output rows (A = G centres, B = the span);
+    "context": word2vec.c's order, each context's input row predicts the centre's output row (A = the span,
+    B = G centres). Either way negatives are weighted so that each positive pair meets `negative` of them.
 
     Random draws, in this order (so that seeded runs are reproducible): subsampling, effective windows,
     negatives.
@@ -78,7 +83,13 @@ def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_neg
     n_ctx = pos_mask.sum(axis=2)                                              # (nb, G)
 
     negs = draw_negatives(cdf, (nb, shared_negatives), rng)                  # (nb, Kb)
-    neg_weight = (n_ctx * (negative / shared_negatives)).astype(np.float32)  # (nb, G)
-    out_ids = np.concatenate([span_ids, negs], axis=1)                       # (nb, P+Kb)
-    return Batch(centre_ids=centre_ids.reshape(nb, G), out_ids=out_ids, pos_mask=pos_mask,
-                 neg_weight=neg_weight, n_pairs=int(n_ctx.sum()), raw_words=raw)
+    if direction == "context":
+        pos_mask = pos_mask.transpose(0, 2, 1).copy()                         # (nb, P, G)
+        n_in = pos_mask.sum(axis=2)                                           # (nb, P): pairs of each context
+        in_ids, out_ids = span_ids, np.concatenate([centre_ids.reshape(nb, G), negs], axis=1)
+    else:
+        n_in = n_ctx
+        in_ids, out_ids = centre_ids.reshape(nb, G), np.concatenate([span_ids, negs], axis=1)
+    neg_weight = (n_in * (negative / shared_negatives)).astype(np.float32)   # (nb, A)
+    return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight,
+                 n_pairs=int(n_ctx.sum()), raw_words=raw)

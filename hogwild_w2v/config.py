@@ -22,11 +22,22 @@ class TrainConfig:
     epochs: int = 5                 # passes over the corpus
     seed: int = 1                   # seeds matrices and every worker's random stream
     workers: int = 1                # processes updating the shared matrices (Hogwild)
-    batch_words: int = 1024         # raw corpus tokens per kernel call (whole sentences); larger diverges, see BENCHMARKS
+    batch_words: int = 256          # raw corpus tokens per kernel call (whole sentences): how stale a step is
     group: int = 48                 # centre words that share one set of negatives (HogBatch-style)
-    shared_negatives: int = 48      # negatives drawn per group of `group` centres
+    shared_negatives: int | None = None  # negatives drawn per group; None: max(group, negative * (window + 1))
+    damping: bool = True            # scale a row's stale batch update by its curvature (sgns.curvature_damping)
+    direction: str = "centre"       # which input row predicts: centre (textbook) | context (word2vec.c)
     ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
     val: bool = False               # report held-out SGNS loss each epoch
+
+    @property
+    def negatives_per_block(self) -> int:
+        """Kb. A centre has window + 1 contexts on average (effective window uniform in 1..window), so
+        negative * (window + 1) negatives give each positive pair about `negative` of its own, each with weight
+        about 1, as in word2vec.c; fewer would give each negative a heavier, noisier weight."""
+        if self.shared_negatives is not None:
+            return self.shared_negatives
+        return max(self.group, self.negative * (self.window + 1))
 
     @property
     def final_lr(self) -> float:
@@ -44,7 +55,8 @@ class TrainConfig:
             (self.workers >= 1, "--workers must be at least 1"),
             (self.batch_words >= 64, "batch_words must be at least 64"),
             (self.group >= 1, "group must be at least 1"),
-            (self.shared_negatives >= 1, "shared_negatives must be at least 1"),
+            (self.shared_negatives is None or self.shared_negatives >= 1, "shared_negatives must be at least 1"),
+            (self.direction in ("centre", "context"), "direction must be centre or context"),
             (self.seed >= 0, "--seed must be non-negative"),
         ]
         for ok, message in checks:
@@ -65,4 +77,4 @@ class TrainConfig:
 
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
     MODEL_KEYS = ("dim", "window", "negative", "sample", "ns_exponent", "group", "shared_negatives",
-                  "batch_words")
+                  "batch_words", "damping", "direction")

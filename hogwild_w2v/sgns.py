@@ -5,23 +5,39 @@ Naming, fixed once for the whole project:
   * `w_out` (V, d): output vectors ("context", word2vec.c's syn1neg) of the words around it.
 Skip-gram predicts the context from the centre: score(centre i, context j) = w_in[t_i] . w_out[t_j].
 (word2vec.c swaps the roles inside its loop - syn0 of the context predicts syn1neg of the centre - which is the
-same objective summed over the same pairs; we keep the textbook direction.)
+same objective summed over the same pairs; `make_batch(direction="context")` builds that order, measured no
+better: docs/BENCHMARKS.md.)
 
 Batch layout (see `batching.make_batch`): a batch is `nb` blocks of `G` consecutive kept centre words. Block b
 reads the output rows of its span of G + 2*window positions (every possible context of its centres) followed by
 `Kb` negatives shared by the block (HogBatch, Ji et al. 2016, shared per block instead of per window):
 
-    x = w_in[centre_ids]   (nb, G, d)          y = w_out[out_ids]   (nb, P + Kb, d)
+    x = w_in[in_ids]       (nb, G, d)          y = w_out[out_ids]   (nb, P + Kb, d)
     s = x @ y^T            (nb, G, P + Kb)     columns :P are span positions, P: are negatives
 
 `pos_mask[b, g, c]` says span column c is a context of centre g (inside its drawn window, same sentence).
-Negatives carry weight `neg_weight[b, g]` = n_contexts(g) * negative / Kb, so that in expectation each centre
-sees `negative` negatives per positive pair exactly as in word2vec.c.
+Negatives carry weight `neg_weight[b, g]` = n_contexts(g) * negative / Kb, so that each centre sees `negative`
+negatives per positive pair exactly as in word2vec.c in expectation; Kb >= negative * (window + 1) keeps that
+weight near 1 (`TrainConfig.negatives_per_block`).
 
 The loss of a batch (all rows read before any update, so a batch is one SGD step on it):
     L = sum_pos softplus(-s) + sum_neg w * softplus(s)
-and the update is w -= lr * dL/dw, scattered so that repeated rows add up; except that the summed update of
-a very frequent output row is scaled down when it fills too many columns of one batch (`repeat_damping`).
+and the update is w -= lr * dL/dw, scattered so that repeated rows add up; except for curvature damping.
+
+Curvature damping (the one departure from plain SGD; docs/BENCHMARKS.md measures it). Every term of a batch is
+computed at the same, stale parameters, and a row's terms are summed. word2vec.c applies them one after another,
+and each sees the previous ones: along a direction where a row's terms have curvature lambda, m of them applied
+in sequence move the row (1 - exp(-a)) / a times as far as their stale sum, a = lr * lambda. When a row takes
+many terms in one batch (a frequent word; a centre with a wide window and many negatives) the stale sum
+overshoots and training diverges. So:
+  * output rows (the rows a frequent word fills many columns of) are scaled by that sequential factor, with
+    lambda bounded by the trace of the row's Hessian over the batch (`trace_curvature`, `row_totals`);
+  * input rows are scaled only where their step would pass the minimum along its own direction (a > 1,
+    `overshoot_factor`), with lambda the exact Rayleigh quotient along the step (`input_curvature`), computed
+    only in batches where the trace bound says it could matter. Scaling them by the sequential factor too was
+    stable but learnt measurably less (gensim's Lee test, window 10: median rank 24.5 instead of 15.5).
+For most rows a << 1 and the step is plain SGD; no lr up to 0.1, batch size, window or `negative` tested makes a
+row overshoot.
 """
 from __future__ import annotations
 
@@ -32,11 +48,14 @@ import numpy as np
 
 @dataclass
 class Batch:
-    """One chunk of corpus turned into index arrays (built by `batching.make_batch`)."""
-    centre_ids: np.ndarray   # (nb, G) int64: word id of each centre (padding rows have no contexts)
-    out_ids: np.ndarray      # (nb, P + Kb) int64: span word ids, then the block's negatives
-    pos_mask: np.ndarray     # (nb, G, P) bool: span column is a context of the centre
-    neg_weight: np.ndarray   # (nb, G) float32: weight of each negative column for this centre
+    """One chunk of corpus turned into index arrays (built by `batching.make_batch`).
+
+    A = rows of `w_in` per block, B = positive candidates per block (see `batching.make_batch` for which
+    is the centre and which the span)."""
+    in_ids: np.ndarray       # (nb, A) int64: rows of w_in (padding rows have no pairs)
+    out_ids: np.ndarray      # (nb, B + Kb) int64: rows of w_out: positive candidates, then the block's negatives
+    pos_mask: np.ndarray     # (nb, A, B) bool: the pair (input row a, output column b) is a positive pair
+    neg_weight: np.ndarray   # (nb, A) float32: weight of each negative column for this input row
     n_pairs: int             # number of positive (centre, context) pairs
     raw_words: int           # corpus tokens this batch covers, before subsampling (drives lr and progress)
 
@@ -46,9 +65,9 @@ class Batch:
 
 
 def _scores(w_in, w_out, batch):
-    x = w_in[batch.centre_ids]                        # (nb, G, d)
-    y = w_out[batch.out_ids]                          # (nb, P+Kb, d)
-    s = np.matmul(x, y.transpose(0, 2, 1))            # (nb, G, d) @ (nb, d, P+Kb) -> (nb, G, P+Kb)
+    x = w_in[batch.in_ids]                            # (nb, A, d)
+    y = w_out[batch.out_ids]                          # (nb, B+Kb, d)
+    s = np.matmul(x, y.transpose(0, 2, 1))            # (nb, A, d) @ (nb, d, B+Kb) -> (nb, A, B+Kb)
     return x, y, s
 
 
@@ -81,34 +100,54 @@ def scatter_add_rows(mat, ids, rows):
     np.add.at(mat.reshape(-1), flat, rows.reshape(-1))
 
 
-HEAVY_IDS = 2048       # ids below this (the most frequent words: vocabularies are sorted) are checked for repeats
-MAX_REPEATS = 6        # a frequent output row's summed update is scaled down beyond this many columns a batch
+def input_curvature(h, dx, y):
+    """lambda of each input entry along its own step `dx`: the Rayleigh quotient sum_c h_c (y_c . dx)^2 / |dx|^2
+    of the Hessian of its terms (the caller multiplies by lr).
 
-
-def repeat_damping(out_ids, max_repeats=MAX_REPEATS, heavy=HEAVY_IDS):
-    """Per-column factor min(1, max_repeats / m), m = columns of `out_ids` holding the same frequent word.
-
-    Why: every column of a batch reads the output rows before any update, so a very frequent word that fills
-    m columns (as a negative above all) gets m stale gradient sums added at once; with lr 0.05, or batches
-    of 2,048+ tokens, that overshoots and training diverges. word2vec.c applies the same terms one by one and
-    each damps the next. The repeats still add up; only their sum is scaled, and only for rows past
-    `max_repeats`. Measured: it stops the divergence and leaves analogy accuracy unchanged
-    (docs/BENCHMARKS.md).
+    `h` (nb, A, C): sigma'(s) times each term's weight; `dx` (nb, A, dim); `y` (nb, C, dim) -> (nb, A).
     """
-    flat = out_ids.reshape(-1)
-    is_heavy = flat < heavy
-    counts = np.bincount(flat[is_heavy], minlength=heavy)                     # (heavy,)
-    factor = np.minimum(np.float32(1), np.float32(max_repeats) / np.maximum(counts, 1)).astype(np.float32)
-    out = np.ones(flat.shape, dtype=np.float32)
-    out[is_heavy] = factor[flat[is_heavy]]
-    return out.reshape(out_ids.shape)                                         # (nb, P+Kb)
+    proj = np.matmul(dx, y.transpose(0, 2, 1))                         # (nb, A, dim) @ (nb, dim, C) -> (nb, A, C)
+    proj *= proj
+    proj *= h
+    return proj.sum(axis=2) / np.maximum(np.einsum("bad,bad->ba", dx, dx), np.float32(1e-30))
 
 
-def sgns_step(w_in, w_out, batch, lr, want_loss=True, max_repeats=MAX_REPEATS):
+def trace_curvature(h, v, axis):
+    """The trace sum_j h_j |v_j|^2 of each entry's Hessian: an upper bound of its curvature in any direction.
+
+    `h` (nb, A, C); `v`: the vectors on the terms' axis, (nb, C, dim) for `axis=2` (input entries, -> (nb, A)) or
+    (nb, A, dim) for `axis=1` (output entries, -> (nb, C)).
+    """
+    v_sq = np.einsum("bkd,bkd->bk", v, v)                              # (nb, C) or (nb, A)
+    if axis == 2:
+        return np.matmul(h, v_sq[..., None])[..., 0]                   # (nb, A, C) @ (nb, C, 1) -> (nb, A)
+    return np.matmul(v_sq[:, None, :], h)[:, 0, :]                     # (nb, 1, A) @ (nb, A, C) -> (nb, C)
+
+
+def row_totals(ids, a):
+    """Each entry's row total: sum of `a` over every entry of `ids` that holds the same row."""
+    uniq, inv = np.unique(ids.reshape(-1), return_inverse=True)
+    return np.bincount(inv, weights=a.reshape(-1), minlength=len(uniq))[inv].reshape(ids.shape)
+
+
+def sequential_factor(a):
+    """(1 - exp(-a)) / a: how far m aligned terms applied one after another move a row, relative to their stale
+    sum, when lr times their curvature is a (1 - a/2 for small a; 1/a for large a)."""
+    return np.where(a > 1e-4, -np.expm1(-a) / np.maximum(a, 1e-4), 1.0 - 0.5 * a).astype(np.float32)
+
+
+def overshoot_factor(a):
+    """min(1, 1/a): the plain step, unless it would pass the minimum along its direction (a = lr * curvature)."""
+    return (1.0 / np.maximum(a, 1.0)).astype(np.float32)
+
+
+def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True):
     """One SGD step of SGNS on `batch`, updating `w_in` and `w_out` in place (lock-free under Hogwild).
 
     Returns the batch's total loss (0.0 when `want_loss` is False) and its number of positive pairs.
-    `max_repeats=None` gives the plain SGD step (the gradient of `batch_loss`); see `repeat_damping`.
+    `damping=False` gives the plain SGD step (the gradient of `batch_loss`); with damping, rows are scaled as
+    the module docstring says. Other Hogwild workers' batches are not counted in a row's curvature: doubling it
+    for 2 workers over-damped (docs/BENCHMARKS.md) and was not needed for stability.
     """
     x, y, s = _scores(w_in, w_out, batch)
     p = batch.span
@@ -119,7 +158,12 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, max_repeats=MAX_REPEATS):
     np.clip(s, -30.0, 30.0, out=s)
     sig = np.exp(-s, out=s)
     sig += 1.0
-    np.reciprocal(sig, out=sig)                       # (nb, G, P+Kb): sigma(s)
+    np.reciprocal(sig, out=sig)                       # (nb, A, B+Kb): sigma(s)
+    if damping:
+        h = 1.0 - sig
+        h *= sig                                      # (nb, A, B+Kb): sigma'(s), the curvature of each term
+        h[..., :p] *= batch.pos_mask
+        h[..., p:] *= batch.neg_weight[..., None]
     g = sig                                           # reuse: g = -dL/ds, scaled by lr below
     gp = g[..., :p]
     np.subtract(1.0, gp, out=gp)                      # positives: 1 - sigma(s)
@@ -127,10 +171,19 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, max_repeats=MAX_REPEATS):
     gn = g[..., p:]
     gn *= -batch.neg_weight[..., None]                # negatives: -w * sigma(s)
     g *= np.float32(lr)
-    dx = np.matmul(g, y)                              # (nb, G, P+Kb) @ (nb, P+Kb, d) -> (nb, G, d)
-    dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, P+Kb, G) @ (nb, G, d) -> (nb, P+Kb, d)
-    if max_repeats is not None:
-        dy *= repeat_damping(batch.out_ids, max_repeats)[..., None]
-    scatter_add_rows(w_in, batch.centre_ids, dx)
+    dx = np.matmul(g, y)                              # (nb, A, B+Kb) @ (nb, B+Kb, d) -> (nb, A, d)
+    dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, B+Kb, A) @ (nb, A, d) -> (nb, B+Kb, d)
+    if damping:
+        # output rows (a frequent word's, above all): terms that word2vec.c would apply one after another
+        a_out = row_totals(batch.out_ids, lr * trace_curvature(h, x, axis=1))           # (nb, B+Kb)
+        dy *= sequential_factor(a_out)[..., None]
+        # input rows (a centre with a wide window and many negatives): only stop a step from overshooting;
+        # the trace bounds the curvature, and only when it could reach 1 is the exact value needed
+        a_in = lr * trace_curvature(h, y, axis=2)                                      # (nb, A)
+        total = row_totals(batch.in_ids, a_in)
+        if total.max() > 1.0:                       # only then can a row's step pass its minimum
+            total = row_totals(batch.in_ids, lr * input_curvature(h, dx, y))
+            dx *= overshoot_factor(total)[..., None]
+    scatter_add_rows(w_in, batch.in_ids, dx)
     scatter_add_rows(w_out, batch.out_ids, dy)
     return loss, batch.n_pairs

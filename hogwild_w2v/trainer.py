@@ -50,6 +50,37 @@ class WorkerDied(HW2VError):
     pass
 
 
+class Diverged(HW2VError):
+    pass
+
+
+# A fresh model scores 0 everywhere, so its loss per positive pair is (1 + negative) * log 2; training lowers it.
+# A loss this many times above that start, or a vector longer than MAX_NORM (healthy vectors stay below ~10:
+# beyond |s| ~ 30 the sigmoid is flat in float32), means the run has diverged, finite or not.
+DIVERGED_LOSS_FACTOR = 3.0
+MAX_NORM = 1e3
+
+
+def divergence(cfg, loss, w_in=None, w_out=None):
+    """A one-line reason if the run has diverged, else None (matrices are checked in row chunks)."""
+    start = (1 + cfg.negative) * np.log(2.0)
+    if loss is not None and not np.isfinite(loss):
+        return "the loss is not finite"
+    if loss is not None and loss > DIVERGED_LOSS_FACTOR * start:
+        return f"the loss per pair is {loss:.3g}, above {DIVERGED_LOSS_FACTOR:g}x its starting value {start:.3g}"
+    for name, mat in (("input", w_in), ("output", w_out)):
+        if mat is None:
+            continue
+        for lo in range(0, len(mat), 65536):
+            block = mat[lo:lo + 65536]
+            norm_sq = np.einsum("ij,ij->i", block, block)
+            if not np.all(norm_sq <= MAX_NORM ** 2):        # also catches NaN
+                if not np.all(np.isfinite(norm_sq)):
+                    return f"an {name} vector is not finite"
+                return f"an {name} vector's length is {np.sqrt(norm_sq.max()):.3g}, above {MAX_NORM:g}"
+    return None
+
+
 def default_checkpoint_dir(prefix):
     return prefix + "_checkpoints"
 
@@ -202,6 +233,11 @@ class Coordinator:
     def _warn(self, msg):
         (self.stream or sys.stderr).write(f"Warning: {msg}\n")
 
+    def _check_divergence(self, loss, arrays=None):
+        why = divergence(self.cfg, loss, *((arrays["w_in"], arrays["w_out"]) if arrays is not None else ()))
+        if why:
+            raise Diverged(f"training diverged: {why}. The last checkpoint is kept; lower --lr to continue.")
+
     def _check_workers(self, procs, status, queue):
         for k, p in enumerate(procs):
             if p.exitcode is not None and status[k] != DONE:
@@ -284,20 +320,20 @@ class Coordinator:
                 dl = tot - last_loss
                 if dl[1] > 0:
                     recent_loss = float(dl[0] / dl[1])
-                    if not np.isfinite(recent_loss):
-                        raise HW2VError("training diverged (the loss is not finite); lower --lr or "
-                                        "--batch-words. The last checkpoint is kept.")
+                    self._check_divergence(recent_loss)
                 last_loss = tot.copy()
                 rss = _tree_rss()
                 progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, rss,
                                 per_worker=a["progress"][:, WORDS].tolist())
             if self.stop_signal is not None:
+                self._check_divergence(recent_loss, a)
                 ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})
                 progress.message(f"checkpoint written to {ckpt_path} ({dt:.2f} s)")
                 raise Interrupted(self.stop_signal, ckpt_path)
             epochs_now = min(words // train_tokens, cfg.epochs)
             due = now - last_ckpt >= self.checkpoint_every
             if epochs_now > epochs_seen or due or all_done:
+                self._check_divergence(recent_loss, a)      # never checkpoint, nor save, a diverged model
                 if epochs_now > epochs_seen and val_batches is not None:
                     val_loss = mean_loss(a["w_in"], a["w_out"], val_batches)
                     val_history.append({"epoch": int(epochs_now), "val_loss": val_loss})

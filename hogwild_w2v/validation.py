@@ -21,7 +21,7 @@ def validation_batches(corpus, offsets, counts, cfg, first_sent=0):
         e = chunk_end(offsets, s, end, cfg.batch_words)
         lo, hi = int(offsets[s]), int(offsets[e])
         batches.append(make_batch(np.asarray(corpus[lo:hi]), sentence_ids(np.asarray(offsets[s:e + 1]) - lo),
-                                  None, cdf, cfg.window, cfg.negative, cfg.group, cfg.shared_negatives, rng,
+                                  None, cdf, cfg.window, cfg.negative, cfg.group, cfg.negatives_per_block, rng,
                                   subsample=False))
         s = e
     return batches

@@ -15,7 +15,7 @@ import numpy as np
 
 from .batching import keep_probabilities, make_batch, negative_cdf, sentence_ids
 from .config import TrainConfig
-from .sgns import MAX_REPEATS, sgns_step
+from .sgns import sgns_step
 from .shm import attach
 
 RUN, PAUSE, STOP = 0, 1, 2
@@ -62,8 +62,6 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
     """
     first, stop = share
     n_batches = 0
-    # Hogwild: the other workers' batches are just as stale, so the repeat budget is shared between them
-    max_repeats = max(1, MAX_REPEATS // cfg.workers)
     while epoch < cfg.epochs:
         if next_sent < first or next_sent >= stop:
             next_sent = first
@@ -78,12 +76,12 @@ def train_share(cfg, w_in, w_out, corpus, offsets, keep_prob, cdf, rng, share, e
             lo, hi = int(offsets[next_sent]), int(offsets[end])
             sent = sentence_ids(np.asarray(offsets[next_sent:end + 1]) - lo)
             batch = make_batch(corpus[lo:hi], sent, keep_prob, cdf, cfg.window, cfg.negative, cfg.group,
-                               cfg.shared_negatives, rng, subsample=cfg.sample > 0)
+                               cfg.negatives_per_block, rng, subsample=cfg.sample > 0, direction=cfg.direction)
             lr = learning_rate(cfg, int(progress[:, WORDS].sum()), total_words)
             # the loss costs as much as the update itself; one batch in LOSS_EVERY gives the estimate
             want_loss = n_batches % LOSS_EVERY == 0
             n_batches += 1
-            loss, pairs = sgns_step(w_in, w_out, batch, lr, want_loss=want_loss, max_repeats=max_repeats)
+            loss, pairs = sgns_step(w_in, w_out, batch, lr, want_loss=want_loss, damping=cfg.damping)
             if want_loss:
                 losses[wid, LOSS] += loss
                 losses[wid, PAIRS] += pairs

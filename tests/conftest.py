@@ -21,6 +21,45 @@ def planted_text(n_sentences=3000, seed=0):
     return "\n".join(lines) + "\n"
 
 
+def topical_zipf_text(n_lines=100, line_len=100, n_common=300, n_topics=10, topic_size=20, topical=0.4, seed=0):
+    """Long lines of Zipf-distributed common words ("c0" most frequent) mixed with the words of one topic a
+    line ("t3w7": word 7 of topic 3). A small vocabulary with very frequent words and long lines: the shape on
+    which wide windows and many negatives blew up stale batched updates (issue 15)."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_common + 1)
+    p /= p.sum()
+    lines = []
+    for k in range(n_lines):
+        t = k % n_topics
+        common = rng.choice(n_common, line_len, p=p)
+        mine = rng.integers(0, topic_size, line_len)
+        pick = rng.random(line_len) < topical
+        lines.append(" ".join(f"t{t}w{m}" if q else f"c{c}" for q, m, c in zip(pick, mine, common)))
+    return "\n".join(lines) + "\n"
+
+
+def topic_score(matrix, words, top_k=10):
+    """Mean fraction of a topic word's top_k cosine neighbours that belong to its own topic."""
+    m = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    topic = np.array([w.split("w")[0] if w.startswith("t") else "" for w in words])
+    scores = []
+    for i in np.flatnonzero(topic != ""):
+        sims = m @ m[i]
+        sims[i] = -np.inf
+        near = np.argsort(-sims)[:top_k]
+        scores.append(np.mean(topic[near] == topic[i]))
+    return float(np.mean(scores))
+
+
+@pytest.fixture(scope="session")
+def zipf_dir(tmp_path_factory):
+    base = tmp_path_factory.mktemp("zipf")
+    src = base / "zipf.txt"
+    src.write_text(topical_zipf_text())
+    preprocess([str(src)], str(base / "data"), min_count=1)
+    return str(base / "data")
+
+
 @pytest.fixture(scope="session")
 def planted_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("planted")

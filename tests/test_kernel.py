@@ -3,16 +3,17 @@ import numpy as np
 import pytest
 
 from hogwild_w2v.batching import keep_probabilities, make_batch, negative_cdf
-from hogwild_w2v.sgns import batch_loss, scatter_add_rows, sgns_step
+from hogwild_w2v.sgns import (batch_loss, input_curvature, overshoot_factor, row_totals, scatter_add_rows,
+                              sequential_factor, sgns_step, trace_curvature)
 
 
-def small_batch(seed=0, V=30, n=200, window=3, group=4, kb=5):
+def small_batch(seed=0, V=30, n=200, window=3, group=4, kb=5, direction="centre"):
     rng = np.random.default_rng(seed)
     counts = rng.integers(1, 100, size=V)
     tokens = rng.integers(0, V, size=n)
     sent = np.repeat(np.arange(10), n // 10).astype(np.int32)
     return make_batch(tokens, sent, keep_probabilities(counts, 0), negative_cdf(counts), window, 5, group, kb,
-                      rng, subsample=False), V
+                      rng, subsample=False, direction=direction), V
 
 
 def reference_step(w_in, w_out, batch, lr):
@@ -20,11 +21,11 @@ def reference_step(w_in, w_out, batch, lr):
     at the batch's starting parameters, then applied."""
     d_in, d_out = np.zeros_like(w_in), np.zeros_like(w_out)
     sig = lambda z: 1.0 / (1.0 + np.exp(-z))
-    nb, G = batch.centre_ids.shape
+    nb, G = batch.in_ids.shape
     P = batch.span
     for b in range(nb):
         for g in range(G):
-            c = batch.centre_ids[b, g]
+            c = batch.in_ids[b, g]
             for col, o in enumerate(batch.out_ids[b]):
                 if col < P:
                     if not batch.pos_mask[b, g, col]:
@@ -37,14 +38,14 @@ def reference_step(w_in, w_out, batch, lr):
     return w_in + d_in, w_out + d_out
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_batched_kernel_matches_per_pair_reference(seed):
-    batch, V = small_batch(seed)
+@pytest.mark.parametrize("seed,direction", [(0, "centre"), (1, "centre"), (2, "context")])
+def test_batched_kernel_matches_per_pair_reference(seed, direction):
+    batch, V = small_batch(seed, direction=direction)
     rng = np.random.default_rng(seed + 10)
     w_in = (rng.random((V, 16)) - 0.5).astype(np.float32)
     w_out = (rng.random((V, 16)) - 0.5).astype(np.float32)
     ref_in, ref_out = reference_step(w_in.astype(np.float64), w_out.astype(np.float64), batch, 0.05)
-    sgns_step(w_in, w_out, batch, 0.05, max_repeats=None)
+    sgns_step(w_in, w_out, batch, 0.05, damping=False)
     np.testing.assert_allclose(w_in, ref_in, atol=1e-5)
     np.testing.assert_allclose(w_out, ref_out, atol=1e-5)
 
@@ -55,7 +56,7 @@ def test_update_is_minus_lr_times_finite_difference_gradient():
     w_in, w_out = rng.normal(0, 0.3, (V, 6)), rng.normal(0, 0.3, (V, 6))
     lr = 1e-3
     new_in, new_out = w_in.copy(), w_out.copy()
-    sgns_step(new_in, new_out, batch, lr, want_loss=False, max_repeats=None)
+    sgns_step(new_in, new_out, batch, lr, want_loss=False, damping=False)
     eps = 1e-6
     for mat, new in ((w_in, new_in), (w_out, new_out)):
         grad = np.zeros_like(mat)
@@ -91,28 +92,71 @@ def test_scatter_add_rows_adds_repeated_ids():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
-def test_repeat_damping_scales_only_rows_past_the_limit():
-    from hogwild_w2v.sgns import repeat_damping
-    out_ids = np.array([[0, 0, 0, 5, 9000], [0, 5, 7, 7, 9000]])
-    f = repeat_damping(out_ids, max_repeats=2, heavy=100)
-    # id 0 fills 4 columns -> 2/4; id 5 and 7 fill 2 -> 1; id 9000 is not a frequent id -> 1
-    np.testing.assert_allclose(f, [[0.5, 0.5, 0.5, 1, 1], [0.5, 1, 1, 1, 1]])
+def test_both_directions_pair_the_same_words():
+    """word2vec.c's order (context predicts centre) is the transpose of the textbook one: same positive pairs."""
+    a, _ = small_batch(7, direction="centre")
+    b, _ = small_batch(7, direction="context")
+    pairs = lambda bt, flip: sorted(
+        (int(bt.in_ids[k, i]), int(bt.out_ids[k, j]))[::-1 if flip else 1]
+        for k, i, j in zip(*np.nonzero(bt.pos_mask)))
+    assert pairs(a, False) == pairs(b, True)
+    assert a.n_pairs == b.n_pairs == len(pairs(a, False))
 
 
-def test_damped_step_equals_reference_with_scaled_output_rows():
-    batch, V = small_batch(2)
+def test_input_curvature_is_the_rayleigh_quotient_along_the_step():
+    rng = np.random.default_rng(0)
+    h = rng.random((2, 3, 5)).astype(np.float32)
+    dx = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    y = rng.normal(size=(2, 5, 4)).astype(np.float32)
+    for b in range(2):
+        for a in range(3):
+            H = sum(h[b, a, c] * np.outer(y[b, c], y[b, c]) for c in range(5))       # the Hessian of its terms
+            u = dx[b, a] / np.linalg.norm(dx[b, a])
+            assert input_curvature(h, dx, y)[b, a] == pytest.approx(u @ H @ u, rel=1e-4)
+
+
+def test_trace_curvature_is_the_trace_of_each_entrys_hessian():
+    rng = np.random.default_rng(1)
+    h = rng.random((2, 3, 5)).astype(np.float32)
+    x = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    y = rng.normal(size=(2, 5, 4)).astype(np.float32)
+    np.testing.assert_allclose(trace_curvature(h, x, axis=1), np.einsum("bac,ba->bc", h, (x * x).sum(-1)), rtol=1e-5)
+    np.testing.assert_allclose(trace_curvature(h, y, axis=2), np.einsum("bac,bc->ba", h, (y * y).sum(-1)), rtol=1e-5)
+    # the trace bounds the Rayleigh quotient in every direction
+    dx = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    assert np.all(input_curvature(h, dx, y) <= trace_curvature(h, y, axis=2) * (1 + 1e-5))
+
+
+def test_row_totals_and_factors():
+    ids = np.array([[3, 3, 7], [9, 3, 7]])
+    a = np.array([[0.5, 0.25, 1e-6], [2.0, 0.25, 1e-6]], dtype=np.float32)
+    np.testing.assert_allclose(row_totals(ids, a), [[1.0, 1.0, 2e-6], [2.0, 1.0, 2e-6]], rtol=1e-6)
+    seq = lambda t: (1 - np.exp(-t)) / t
+    np.testing.assert_allclose(sequential_factor(np.array([1e-6, 0.5, 2.0, 50.0])),
+                               [1.0, seq(0.5), seq(2.0), seq(50.0)], rtol=1e-5)
+    np.testing.assert_allclose(overshoot_factor(np.array([0.0, 0.9, 1.0, 4.0])), [1, 1, 1, 0.25])
+    # the sequential factor is what m aligned terms applied one by one do: on a quadratic with curvature lam,
+    # lr * lam = t, m steps of lr / m from distance 1 cover 1 - (1 - t/m)^m -> 1 - exp(-t) = t * factor(t)
+    t, m = 1.5, 10_000
+    assert 1 - (1 - t / m) ** m == pytest.approx(t * seq(t), rel=1e-3)
+
+
+def test_damping_leaves_small_steps_alone_and_shrinks_stale_sums():
+    batch, V = small_batch(2, V=12)
     rng = np.random.default_rng(3)
-    w_in = (rng.random((V, 8)) - 0.5).astype(np.float32)
-    w_out = (rng.random((V, 8)) - 0.5).astype(np.float32)
-    plain_in, plain_out = w_in.copy(), w_out.copy()
-    sgns_step(plain_in, plain_out, batch, 0.05, max_repeats=None)
-    damped_in, damped_out = w_in.copy(), w_out.copy()
-    sgns_step(damped_in, damped_out, batch, 0.05, max_repeats=3)
-    np.testing.assert_array_equal(plain_in, damped_in)          # input rows are never damped
-    counts = np.bincount(batch.out_ids.ravel(), minlength=V)
-    light = counts <= 3
-    np.testing.assert_allclose(damped_out[light], plain_out[light], atol=1e-6)
-    heavy = np.flatnonzero(~light)
-    assert len(heavy) > 0
-    np.testing.assert_allclose(damped_out[heavy] - w_out[heavy],
-                               (plain_out[heavy] - w_out[heavy]) * (3 / counts[heavy])[:, None], atol=1e-6)
+    w_in, w_out = rng.normal(0, 0.3, (V, 8)), rng.normal(0, 0.3, (V, 8))     # float64: tiny steps stay exact
+    runs = {}
+    for lr in (1e-5, 0.5):
+        for damping in (False, True):
+            a, b = w_in.copy(), w_out.copy()
+            sgns_step(a, b, batch, lr, damping=damping)
+            runs[lr, damping] = (a - w_in, b - w_out)
+    for k in range(2):       # tiny lr: the damped step is the plain SGD step
+        np.testing.assert_allclose(runs[1e-5, True][k], runs[1e-5, False][k], rtol=1e-3, atol=1e-12)
+    for k in range(2):       # big lr on 12 words: every row's step shrinks, none grows or flips
+        plain, damped = runs[0.5, False][k], runs[0.5, True][k]
+        moved = np.linalg.norm(plain, axis=1) > 0
+        ratio = np.linalg.norm(damped, axis=1)[moved] / np.linalg.norm(plain, axis=1)[moved]
+        assert np.all(ratio <= 1 + 1e-6) and ratio.min() < 0.9
+        cos = (plain * damped).sum(1)[moved] / np.linalg.norm(plain, axis=1)[moved] / np.linalg.norm(damped, axis=1)[moved]
+        np.testing.assert_allclose(cos, 1, atol=1e-5)
