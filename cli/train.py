@@ -42,8 +42,9 @@ def train_options(fn):
         click.option("--checkpoint-dir", type=click.Path(), help="[default: PREFIX_checkpoints]"),
         click.option("--keep-checkpoints", default=2, type=POSITIVE, help="How many checkpoints to keep."),
         click.option("--resume", is_flag=True,
-                     help="Continue from the newest intact checkpoint. --workers may change (positions are then "
-                          "approximate); --epochs may grow (the lr schedule stretches)."),
+                     help="Continue from the newest intact checkpoint, exactly, with any --workers; --epochs may "
+                          "grow (the lr schedule stretches). A finished run says so and exits 0."),
+        click.option("--force", is_flag=True, help="Start over: remove an earlier run's checkpoints for this prefix."),
         click.option("--log-jsonl", type=click.Path(), help="Append one JSON record per second to this file."),
         click.option("-q", "--quiet", is_flag=True, help="No progress output."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
@@ -58,22 +59,35 @@ def train_options(fn):
     return fn
 
 
+# option names that differ from the TrainConfig field they set
+CONFIG_KEYS = {"window_size": "window"}
+
+
+def flag_names():
+    """TrainConfig field -> the flag that sets it, read from the `train` command's own options."""
+    return {CONFIG_KEYS.get(p.name, p.name): p.opts[0] for p in train.params if isinstance(p, click.Option)}
+
+
 def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, epochs, seed, workers, val,
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
-             shared_negatives):
+             shared_negatives, force=False):
     cfg = TrainConfig(dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
                       batch_words=batch_words, group=group, shared_negatives=shared_negatives)
     try:
         info = run_train(data_dir, prefix, cfg, checkpoint_every=checkpoint_every, checkpoint_dir=checkpoint_dir,
-                         keep_checkpoints=keep_checkpoints, resume=resume, quiet=quiet, log_jsonl=log_jsonl)
+                         keep_checkpoints=keep_checkpoints, resume=resume, quiet=quiet, log_jsonl=log_jsonl,
+                         force=force, flag_names=flag_names())
     except Interrupted as stop:
         err(f"Stopped ({stop}); checkpoint {stop.checkpoint}. Continue with the same command plus --resume.")
         sys.exit(128 + stop.signum)
     except KeyboardInterrupt:
         err("Aborted; shared memory released. The last checkpoint, if any, is intact.")
         sys.exit(130)
-    if not quiet:
+    if info.get("already_complete"):
+        wrote = f"; wrote the missing outputs {prefix}_*" if info.get("wrote_outputs") else ""
+        err(f"Nothing to do: the run is complete ({info['epochs_done']:.2f} of {epochs} epochs){wrote}.")
+    elif not quiet:
         err(f"trained {info['epochs_done']:.2f} epochs at {info['words_per_s']:,.0f} words/s; "
             f"wrote {prefix}_center.npy, _context.npy, _combined.npy, _config.json")
     return info

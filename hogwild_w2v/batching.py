@@ -32,6 +32,27 @@ def draw_negatives(cdf, shape, rng):
     return np.minimum(ids, len(cdf) - 1)
 
 
+def chunk_bounds(offsets, batch_words):
+    """Sentence boundaries of an epoch's chunks, each one kernel call: whole sentences, about `batch_words` tokens.
+
+    Chunk k holds sentences [bounds[k], bounds[k+1]). A function of the corpus and `batch_words` alone, so every
+    worker, every run and every resume cuts the corpus the same way, whatever the number of workers.
+    """
+    offsets = np.asarray(offsets)
+    targets = np.arange(0, int(offsets[-1]), batch_words)                  # (~tokens / batch_words,)
+    starts = np.unique(np.searchsorted(offsets, targets, side="left"))
+    starts = starts[starts < len(offsets) - 1]
+    return np.concatenate([starts, [len(offsets) - 1]]).astype(np.int64)   # (n_chunks + 1,)
+
+
+def iter_chunks(corpus, offsets, bounds, first=0, stop=None):
+    """Yield (chunk index, tokens, sentence numbers) of chunks first..stop-1, for `make_batch`."""
+    for k in range(first, len(bounds) - 1 if stop is None else stop):
+        s, e = int(bounds[k]), int(bounds[k + 1])
+        lo, hi = int(offsets[s]), int(offsets[e])
+        yield k, np.asarray(corpus[lo:hi]), sentence_ids(np.asarray(offsets[s:e + 1]) - lo)
+
+
 def sentence_ids(offsets_local):
     """For a chunk whose sentences start at `offsets_local` (relative, ending with the chunk length)."""
     lengths = np.diff(offsets_local)

@@ -78,3 +78,9 @@ class TrainConfig:
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
     MODEL_KEYS = ("dim", "window", "negative", "sample", "ns_exponent", "group", "shared_negatives",
                   "batch_words", "damping", "direction")
+
+
+def learning_rate(cfg: TrainConfig, words_done: int, total_words: int) -> float:
+    """word2vec.c's schedule: linear decay with words processed over all epochs, floored at `final_lr`."""
+    progress = min(1.0, words_done / total_words)
+    return max(cfg.final_lr, cfg.lr - (cfg.lr - cfg.final_lr) * progress)

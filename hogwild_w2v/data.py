@@ -1,4 +1,4 @@
-"""A preprocessed data directory, opened memory-mapped and checked, and its split into worker shares."""
+"""A preprocessed data directory, opened memory-mapped and checked."""
 from __future__ import annotations
 
 import os
@@ -65,14 +65,3 @@ def open_data(data_dir, want_val=False) -> CorpusData:
     if want_val and os.path.isfile(os.path.join(data_dir, "val_corpus.bin")):
         data.val_corpus, data.val_offsets = _open_pair(data_dir, "val_corpus.bin", "val_offsets.npy", len(words))
     return data
-
-
-def split_shares(offsets, n):
-    """Sentence index boundaries of `n` contiguous shares with about equal token counts: (n+1,) int64."""
-    offsets = np.asarray(offsets)
-    total = int(offsets[-1])
-    targets = (np.arange(1, n) * total) // n
-    inner = np.searchsorted(offsets, targets, side="left")
-    bounds = np.concatenate([[0], inner, [len(offsets) - 1]]).astype(np.int64)
-    return np.maximum.accumulate(bounds)
-

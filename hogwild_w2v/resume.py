@@ -1,44 +1,47 @@
-"""Resuming from a checkpoint: what must match, and where each worker starts again."""
-from __future__ import annotations
+"""Resuming from a checkpoint: what must match, and where the run starts again.
 
-import numpy as np
+The position in the corpus is one number, `next_chunk` (batching.chunk_bounds cuts every epoch the same way
+for any number of workers), so a run resumes exactly with any `--workers`: no chunk is trained twice or skipped.
+Worker k gets back its random stream when the checkpoint had a worker k, a fresh one from (seed, k) otherwise.
+"""
+from __future__ import annotations
 
 from .config import TrainConfig
 from .errors import HW2VError
 
 
-def check_resumable(state, cfg, data, train_sents):
+def check_resumable(state, cfg, data, train_sents, flag_names=None):
+    """Raise a one-line error unless `state` can continue under `cfg` on this data.
+
+    `flag_names` maps config keys to the command-line flags that set them, for the messages."""
+    if "next_chunk" not in state:
+        raise HW2VError("cannot resume: the checkpoint was written by an earlier hw2v (fixed worker shares); "
+                        "start over with --force")
     saved = TrainConfig.from_dict(state["config"])
+    names = flag_names or {}
     for key in TrainConfig.MODEL_KEYS:
         if getattr(saved, key) != getattr(cfg, key):
-            raise HW2VError(f"cannot resume: --{key.replace('_', '-')} was {getattr(saved, key)} in the "
-                            f"checkpoint, now {getattr(cfg, key)}")
+            flag = names.get(key, key)          # the flag under the CLI, the TrainConfig field from Python
+            raise HW2VError(f"cannot resume: {flag} was {getattr(saved, key)} in the checkpoint, "
+                            f"now {getattr(cfg, key)}")
     if state["vocab_sha256"] != data.vocab_sha256:
         raise HW2VError("cannot resume: the vocabulary differs from the checkpoint's")
     if state["train_tokens"] != int(data.offsets[train_sents]):
         raise HW2VError("cannot resume: the corpus differs from the checkpoint's")
-    done_epochs = state["words_done"] / state["train_tokens"]
+    done_epochs = state["next_chunk"] / state["n_chunks"]
     if cfg.epochs < done_epochs:
         raise HW2VError(f"cannot resume: the checkpoint has done {done_epochs:.2f} epochs, more than --epochs "
                         f"{cfg.epochs}")
 
 
-def start_positions(state, bounds, offsets, n_workers, train_tokens):
-    """Per-worker (epoch, next_sent, words_done, rng_state) for a resumed run.
+def words_done(next_chunk, bounds, offsets, train_tokens):
+    """Training tokens in chunks 0..next_chunk-1 of the run (whole epochs plus a part of the current one)."""
+    n_chunks = len(bounds) - 1
+    epoch, k = divmod(int(next_chunk), n_chunks)
+    return epoch * train_tokens + int(offsets[bounds[k]])
 
-    The same worker count resumes every worker exactly. Another count cannot map old positions onto new shares,
-    so each new worker starts at the same fraction of its share as the run had done of its epoch, with a fresh
-    random stream: global progress (and so the lr schedule) is kept; the coverage of that epoch is approximate.
-    """
-    if state["workers"] == n_workers:
-        return [(w["epoch"], w["next_sent"], w["words_done"], w["rng"]) for w in state["worker_states"]]
-    done = state["words_done"]
-    epoch, within = divmod(done, train_tokens)
-    frac = within / train_tokens
-    starts = []
-    for k in range(n_workers):
-        lo, hi = int(bounds[k]), int(bounds[k + 1])
-        target = offsets[lo] + frac * (offsets[hi] - offsets[lo])
-        nxt = min(max(int(np.searchsorted(offsets, target, side="left")), lo), hi)
-        starts.append((int(epoch), nxt, done // n_workers + (done % n_workers if k == 0 else 0), None))
-    return starts
+
+def rng_states(state, n_workers):
+    """Each new worker's saved random stream, or None (a fresh stream) where the checkpoint had fewer workers."""
+    saved = [w["rng"] for w in state["worker_states"]] if state else []
+    return [saved[k] if k < len(saved) else None for k in range(n_workers)]

@@ -10,29 +10,32 @@
 """
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 from multiprocessing import resource_tracker
 import os
 import queue as queue_mod
+import shutil
 import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import psutil
 
 from . import checkpoint as ckpt
-from .config import TrainConfig
-from .data import open_data, split_shares
+from .batching import chunk_bounds
+from .config import TrainConfig, learning_rate
+from .data import open_data
 from .errors import HW2VError
+from .outputs import outputs_exist, save_outputs
 from .progress import Progress
-from .resume import check_resumable, start_positions
+from .resume import check_resumable, rng_states, words_done
 from .shm import SharedArrays
+from .spawn import start_workers, stop_workers
 from .validation import VAL_TOKENS, mean_loss, validation_batches
-from .worker import (DONE, NEXT, PAUSE, RUN, STATUS, STOP, WORDS, WorkerSpec, learning_rate,
-                     worker_main)
+from .worker import COMMAND, DONE, GENERATION, NEXT_CHUNK, PAUSE, RUN, STATUS, WORDS
 
 # Ctrl-C, kill, and a closed terminal: each finishes the batch, checkpoints and exits 128 + signal number
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -92,26 +95,33 @@ def init_matrices(vocab_size, dim, seed):
     return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
 
 
-def _save_outputs(prefix, w_in, w_out, info):
-    """PREFIX_center.npy, PREFIX_context.npy, PREFIX_combined.npy, PREFIX_config.json, each atomically."""
-    directory = os.path.dirname(os.path.abspath(prefix))
-    os.makedirs(directory, exist_ok=True)
-    outputs = {"center": w_in, "context": w_out, "combined": w_in + w_out}
-    for name, arr in outputs.items():
-        tmp = f"{prefix}_{name}.tmp.npy"
-        np.save(tmp, arr)
-        os.replace(tmp, f"{prefix}_{name}.npy")
-    tmp = f"{prefix}_config.json.tmp"
-    with open(tmp, "w") as fh:
-        json.dump(info, fh, indent=1)
-    os.replace(tmp, f"{prefix}_config.json")
+@dataclass
+class _Run:
+    """What the polling loop works with, once the workers are started."""
+    shm: SharedArrays
+    procs: list
+    queue: object
+    progress: Progress
+    n_chunks: int             # chunks of one epoch
+    total_words: int          # epochs x training tokens
+    train_tokens: int
+    val_batches: list | None
+    words_at_start: int
+    resumed_state: dict | None
 
 
 class Coordinator:
+    """Runs one training job. `resume` continues from the newest intact checkpoint; `force` starts over,
+    removing an earlier run's checkpoints; `flag_names` (config key -> command-line flag) words the errors."""
+
     def __init__(self, data_dir, prefix, cfg: TrainConfig, checkpoint_every=300.0, checkpoint_dir=None,
-                 keep_checkpoints=2, resume=False, quiet=False, log_jsonl=None, stream=None):
+                 keep_checkpoints=2, resume=False, quiet=False, log_jsonl=None, stream=None, force=False,
+                 flag_names=None):
+        if resume and force:
+            raise HW2VError("--resume and --force contradict each other: continue the run, or start over")
         self.cfg = cfg.validate()
         self.prefix = prefix
+        self.force, self.flag_names = force, flag_names
         self.data = open_data(data_dir, want_val=cfg.val)
         self.checkpoint_every = checkpoint_every
         self.ckpt_dir = checkpoint_dir or default_checkpoint_dir(prefix)
@@ -129,7 +139,8 @@ class Coordinator:
         self.stop_signal = signum
 
     # ---- the run -------------------------------------------------------------------------------
-    def run(self):
+    def _plan(self):
+        """Which sentences train (the rest may be the validation slice), and the fixed validation batches."""
         cfg, data = self.cfg, self.data
         offsets = data.offsets
         n_sent = len(offsets) - 1
@@ -144,91 +155,91 @@ class Coordinator:
                     raise HW2VError("--val: the corpus is too small to hold back a validation slice; "
                                     "use preprocess --val-input")
                 val_batches = validation_batches(data.corpus, offsets, data.counts, cfg, train_sents)
-        train_tokens = int(offsets[train_sents])
-        total_words = cfg.epochs * train_tokens
-        n = cfg.workers
-        bounds = split_shares(offsets[:train_sents + 1], n)
+        return train_sents, val_batches
 
-        state = None
+    def _starting_point(self, train_sents):
+        """(w_in, w_out, checkpoint state or None) to start from."""
+        cfg, data = self.cfg, self.data
         if self.resume:
             found = ckpt.load_latest(self.ckpt_dir, warn=lambda m: self._warn(m))
             if found is None:
                 raise HW2VError(f"no checkpoint to resume from in '{self.ckpt_dir}'")
-            path, w_in0, w_out0, state = found
-            check_resumable(state, cfg, data, train_sents)
-            starts = start_positions(state, bounds, offsets, n, train_tokens)
+            _, w_in0, w_out0, state = found
+            check_resumable(state, cfg, data, train_sents, self.flag_names)
             self.step = state["step"]
         else:
             if ckpt.list_checkpoints(self.ckpt_dir):
-                # a fresh run would number its checkpoints from 1 and prune the earlier run's: refuse instead
-                raise HW2VError(f"'{self.ckpt_dir}' holds checkpoints of an earlier run: continue it with "
-                                f"--resume, or remove that folder to start over")
+                if not self.force:
+                    # a fresh run would number its checkpoints from 1 and prune the earlier run's: refuse
+                    raise HW2VError(f"'{self.ckpt_dir}' holds checkpoints of an earlier run: continue it with "
+                                    f"--resume, or start over with --force")
+                shutil.rmtree(self.ckpt_dir)
             w_in0, w_out0 = init_matrices(len(data.words), cfg.dim, cfg.seed)
-            starts = [(0, int(bounds[k]), 0, None) for k in range(n)]
-        V, d = w_in0.shape
-        if V != len(data.words) or d != cfg.dim:
+            state = None
+        if w_in0.shape != (len(data.words), cfg.dim):
             raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
+        return w_in0, w_out0, state
 
+    def run(self):
+        cfg, data = self.cfg, self.data
+        train_sents, val_batches = self._plan()
+        offsets = data.offsets
+        train_tokens = int(offsets[train_sents])
+        total_words = cfg.epochs * train_tokens
+        bounds = chunk_bounds(offsets[:train_sents + 1], cfg.batch_words)
+        total_chunks = cfg.epochs * (len(bounds) - 1)
+        w_in0, w_out0, state = self._starting_point(train_sents)
+        next_chunk = state["next_chunk"] if state else 0
+        if next_chunk >= total_chunks:
+            return self._already_complete(w_in0, w_out0, state)
+        n = cfg.workers
+        V, d = w_in0.shape
         main_thread = threading.current_thread() is threading.main_thread()
         if main_thread:
             _start_resource_tracker_ignoring_sighup()
         shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
-                            "progress": ((n, 4), np.int64), "losses": ((n, 2), np.float64),
-                            "ctrl": ((2,), np.int64)})
+                            "progress": ((n, 2), np.int64), "losses": ((n, 2), np.float64),
+                            "ctrl": ((3,), np.int64)})
         ctx = mp.get_context("spawn")
-        queue = ctx.Queue()
-        procs = []
-        old_handlers = {}
-        progress = None
+        queue, lock = ctx.Queue(), ctx.Lock()
+        procs, old_handlers, progress = [], {}, None
         try:                               # from here on every way out unlinks the shared memory
             a = shm.arrays
             a["w_in"][:] = w_in0
             a["w_out"][:] = w_out0
             del w_in0, w_out0
-            for k, (_, nxt, words, _) in enumerate(starts):
-                a["progress"][k, WORDS] = words
-                a["progress"][k, NEXT] = nxt
-            words_at_start = int(a["progress"][:, WORDS].sum())
+            a["ctrl"][NEXT_CHUNK] = next_chunk
+            words_at_start = words_done(next_chunk, bounds, offsets, train_tokens)
+            a["progress"][0, WORDS] = words_at_start
             progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
             if main_thread:
                 for sig in STOP_SIGNALS:
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
-            saved_env = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                                         "MKL_NUM_THREADS")}
-            os.environ.update({k: "1" for k in saved_env})       # one BLAS thread per worker process
-            try:
-                for k in range(n):
-                    epoch, nxt, words, rng_state = starts[k]
-                    spec = WorkerSpec(k, data.path, cfg.to_dict(), (int(bounds[k]), int(bounds[k + 1])), epoch,
-                                      nxt, words, rng_state, shm.spec, total_words, os.getpid())
-                    p = ctx.Process(target=worker_main, args=(spec, queue), name=f"hw2v-worker-{k}",
-                                    daemon=True)
-                    p.start()
-                    procs.append(p)
-            finally:
-                for k, v in saved_env.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
-            return self._loop(shm, procs, queue, progress, bounds, total_words, train_tokens, val_batches,
-                              words_at_start, state)
+            procs = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n), shm.spec, total_words,
+                                  queue, lock)
+            run = _Run(shm, procs, queue, progress, len(bounds) - 1, total_words, train_tokens, val_batches,
+                       words_at_start, state)
+            return self._loop(run)
         finally:
-            ctrl = shm.arrays.get("ctrl")
-            if ctrl is not None:
-                ctrl[0] = STOP
-            for p in procs:
-                p.join(timeout=2)
-            for p in procs:
-                if p.is_alive():
-                    p.kill()
-                    p.join(timeout=2)
+            stop_workers(procs, shm.arrays.get("ctrl"))
             shm.close()                    # first: nothing below may stop the segments being unlinked
             queue.close()
             if progress is not None:
                 progress.close()
             for sig, handler in old_handlers.items():
                 signal.signal(sig, handler)
+
+    def _already_complete(self, w_in, w_out, state):
+        """A finished run resumed with the same --epochs: nothing to train; outputs written if they are missing."""
+        info = {"config": self.cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
+                "vocab_sha256": self.data.vocab_sha256, "vocab_size": len(self.data.words),
+                "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
+                "words_done": state["words_done"],
+                "already_complete": True, "checkpoint_step": state["step"]}
+        if not outputs_exist(self.prefix):
+            save_outputs(self.prefix, w_in, w_out, info)
+            info["wrote_outputs"] = True
+        return info
 
     def _warn(self, msg):
         (self.stream or sys.stderr).write(f"Warning: {msg}\n")
@@ -261,56 +272,63 @@ class Coordinator:
             if kind == "error":
                 self.worker_errors[wid] = payload
 
-    def _collect_states(self, shm, procs, queue):
-        """PAUSE the workers at a batch boundary and gather every worker's position and random state."""
-        ctrl = shm.arrays["ctrl"]
-        ctrl[1] += 1
-        gen = int(ctrl[1])
-        ctrl[0] = PAUSE
+    def _collect_states(self, run):
+        """PAUSE the workers at a batch boundary and gather every worker's random state."""
+        ctrl = run.shm.arrays["ctrl"]
+        ctrl[GENERATION] += 1
+        gen = int(ctrl[GENERATION])
+        ctrl[COMMAND] = PAUSE
         states = {}
-        while len(states) < len(procs):
+        while len(states) < len(run.procs):
             try:
-                kind, wid, g, st = queue.get(timeout=0.2)
+                kind, wid, g, st = run.queue.get(timeout=0.2)
             except queue_mod.Empty:
-                self._check_workers(procs, shm.arrays["progress"][:, STATUS], queue)
+                self._check_workers(run.procs, run.shm.arrays["progress"][:, STATUS], run.queue)
                 continue
             if kind == "state" and g == gen:
                 states[wid] = st
             elif kind == "error":
                 self.worker_errors[wid] = st
-        return [states[k] for k in range(len(procs))]
+        return [states[k] for k in range(len(run.procs))]
 
-    def _checkpoint(self, shm, procs, queue, bounds, train_tokens, extra):
+    def _checkpoint(self, run):
+        """Pause, save the matrices and the position (the next chunk: the same for any worker count), go on."""
         t0 = time.perf_counter()
-        states = self._collect_states(shm, procs, queue)
+        a = run.shm.arrays
+        states = self._collect_states(run)
         self.step += 1
         state = {"config": self.cfg.to_dict(), "vocab_sha256": self.data.vocab_sha256,
-                 "train_tokens": train_tokens, "workers": len(procs), "shares": [int(b) for b in bounds],
-                 "worker_states": states, "words_done": sum(s["words_done"] for s in states),
-                 "step": self.step, "time": time.time(), **extra}
-        path = ckpt.save(self.ckpt_dir, self.step, shm.arrays["w_in"], shm.arrays["w_out"], state, self.keep)
-        shm.arrays["ctrl"][0] = RUN
+                 "train_tokens": run.train_tokens, "n_chunks": run.n_chunks,
+                 "next_chunk": int(a["ctrl"][NEXT_CHUNK]), "words_done": int(a["progress"][:, WORDS].sum()),
+                 "workers": len(run.procs), "worker_states": states, "step": self.step, "time": time.time()}
+        path = ckpt.save(self.ckpt_dir, self.step, a["w_in"], a["w_out"], state, self.keep)
+        a["ctrl"][COMMAND] = RUN
         return path, time.perf_counter() - t0
 
-    def _loop(self, shm, procs, queue, progress, bounds, total_words, train_tokens, val_batches,
-              words_at_start, resumed_state):
-        a = shm.arrays
+    def _report(self, run, words, recent_loss, val_loss, force=False):
+        a = run.shm.arrays
+        run.progress.update(words, learning_rate(self.cfg, words, run.total_words), recent_loss, val_loss,
+                            _tree_rss(), force=force, per_worker=a["progress"][:, WORDS].tolist())
+
+    def _loop(self, run):
+        """Poll the workers: report once a second, checkpoint when due, stop on a signal, finish when all are done."""
+        a = run.shm.arrays
         cfg = self.cfg
         t_start = time.time()
         last_ckpt = time.time()
         last_report = 0.0
-        epochs_seen = words_at_start // train_tokens
+        epochs_seen = run.words_at_start // run.train_tokens
         last_loss = a["losses"].sum(axis=0).copy()
         recent_loss, val_loss, val_history, pauses = None, None, [], []
-        if val_batches is not None:        # the starting point, so that every later value has a reference
-            val_loss = mean_loss(a["w_in"], a["w_out"], val_batches)
-            val_history.append({"epoch": words_at_start / train_tokens, "val_loss": val_loss})
+        if run.val_batches is not None:    # the starting point, so that every later value has a reference
+            val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
+            val_history.append({"epoch": run.words_at_start / run.train_tokens, "val_loss": val_loss})
         ckpt_path = None
         while True:
             time.sleep(0.05)
-            self._drain(queue)
+            self._drain(run.queue)
             status = a["progress"][:, STATUS]
-            self._check_workers(procs, status, queue)
+            self._check_workers(run.procs, status, run.queue)
             words = int(a["progress"][:, WORDS].sum())
             all_done = bool(np.all(status == DONE))
             now = time.time()
@@ -322,41 +340,38 @@ class Coordinator:
                     recent_loss = float(dl[0] / dl[1])
                     self._check_divergence(recent_loss)
                 last_loss = tot.copy()
-                rss = _tree_rss()
-                progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, rss,
-                                per_worker=a["progress"][:, WORDS].tolist())
+                self._report(run, words, recent_loss, val_loss)
             if self.stop_signal is not None:
                 self._check_divergence(recent_loss, a)
-                ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})
-                progress.message(f"checkpoint written to {ckpt_path} ({dt:.2f} s)")
+                ckpt_path, dt = self._checkpoint(run)
+                run.progress.message(f"checkpoint written to {ckpt_path} ({dt:.2f} s)")
                 raise Interrupted(self.stop_signal, ckpt_path)
-            epochs_now = min(words // train_tokens, cfg.epochs)
+            epochs_now = min(words // run.train_tokens, cfg.epochs)
             due = now - last_ckpt >= self.checkpoint_every
             if epochs_now > epochs_seen or due or all_done:
                 self._check_divergence(recent_loss, a)      # never checkpoint, nor save, a diverged model
-                if epochs_now > epochs_seen and val_batches is not None:
-                    val_loss = mean_loss(a["w_in"], a["w_out"], val_batches)
+                if epochs_now > epochs_seen and run.val_batches is not None:
+                    val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
                     val_history.append({"epoch": int(epochs_now), "val_loss": val_loss})
                 epochs_seen = epochs_now
-                ckpt_path, dt = self._checkpoint(shm, procs, queue, bounds, train_tokens, {})
+                ckpt_path, dt = self._checkpoint(run)
                 pauses.append(dt)
                 last_ckpt = time.time()
             if all_done:
                 break
         elapsed = time.time() - t_start
-        trained = words - words_at_start
         tot = a["losses"].sum(axis=0)
         info = {"config": cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
                 "vocab_sha256": self.data.vocab_sha256, "vocab_size": len(self.data.words),
-                "train_tokens": train_tokens, "epochs_done": words / train_tokens,
+                "train_tokens": run.train_tokens, "epochs_done": words / run.train_tokens, "words_done": words,
                 "final_train_loss": recent_loss, "mean_train_loss_this_run": float(tot[0] / max(tot[1], 1)),
-                "val_loss": val_history, "words_per_s": trained / max(elapsed, 1e-9),
+                "val_loss": val_history, "words_per_s": (words - run.words_at_start) / max(elapsed, 1e-9),
                 "train_seconds": elapsed, "checkpoint": ckpt_path,
                 "checkpoint_pause_s_max": max(pauses) if pauses else None,
-                "resumed_from_step": resumed_state["step"] if resumed_state else None}
-        progress.update(words, learning_rate(cfg, words, total_words), recent_loss, val_loss, _tree_rss(),
-                        force=True)
-        _save_outputs(self.prefix, a["w_in"].copy(), a["w_out"].copy(), info)
+                "worker_words": a["progress"][:, WORDS].tolist(),
+                "resumed_from_step": run.resumed_state["step"] if run.resumed_state else None}
+        self._report(run, words, recent_loss, val_loss, force=True)
+        save_outputs(self.prefix, a["w_in"].copy(), a["w_out"].copy(), info)
         return info
 
 

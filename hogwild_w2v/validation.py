@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batching import make_batch, negative_cdf, sentence_ids
+from .batching import chunk_bounds, iter_chunks, make_batch, negative_cdf
 from .sgns import batch_loss
-from .worker import chunk_end
 
 VAL_TOKENS = 100_000          # validation loss is measured on at most this many held-out tokens
 
@@ -16,15 +15,11 @@ def validation_batches(corpus, offsets, counts, cfg, first_sent=0):
     cdf = negative_cdf(counts, cfg.ns_exponent)
     end = int(np.searchsorted(offsets, offsets[first_sent] + VAL_TOKENS, side="left"))
     end = min(max(end, first_sent + 1), len(offsets) - 1)
-    batches, s = [], first_sent
-    while s < end:
-        e = chunk_end(offsets, s, end, cfg.batch_words)
-        lo, hi = int(offsets[s]), int(offsets[e])
-        batches.append(make_batch(np.asarray(corpus[lo:hi]), sentence_ids(np.asarray(offsets[s:e + 1]) - lo),
-                                  None, cdf, cfg.window, cfg.negative, cfg.group, cfg.negatives_per_block, rng,
-                                  subsample=False))
-        s = e
-    return batches
+    bounds = first_sent + chunk_bounds(np.asarray(offsets[first_sent:end + 1]) - offsets[first_sent],
+                                       cfg.batch_words)
+    return [make_batch(tokens, sent, None, cdf, cfg.window, cfg.negative, cfg.group, cfg.negatives_per_block, rng,
+                       subsample=False, direction=cfg.direction)
+            for _, tokens, sent in iter_chunks(corpus, offsets, bounds)]
 
 
 def mean_loss(w_in, w_out, batches):

@@ -73,12 +73,12 @@ def python_cmd():
     return [sys.executable, "-m", "hogwild_w2v"]
 
 
-def crashing_worker(spec, queue):
+def crashing_worker(spec, queue, lock):
     """A stand-in worker target (spawned by name, so it must live in an importable module) that fails."""
     from hogwild_w2v import worker
 
     def boom(*args, **kwargs):
         raise RuntimeError("injected failure")
 
-    worker.train_share = boom
-    worker.worker_main(spec, queue)
+    worker.train_chunks = boom
+    worker.worker_main(spec, queue, lock)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hogwild_w2v import checkpoint as ckpt
 from hogwild_w2v.cli import main
 from hogwild_w2v.config import TrainConfig
-from hogwild_w2v.data import split_shares
+from hogwild_w2v.batching import chunk_bounds
 from hogwild_w2v.errors import HW2VError
 from hogwild_w2v.trainer import train
 from hogwild_w2v.vectors import Vectors
@@ -36,13 +36,14 @@ def topic_purity(prefix, data_dir):
     return hits / total
 
 
-def test_shares_cover_every_sentence_once():
+def test_chunks_cover_every_sentence_once():
     offsets = np.concatenate([[0], np.cumsum(np.random.default_rng(0).integers(1, 50, 1001))])
-    for n in (1, 2, 3, 7, 16):
-        b = split_shares(offsets, n)
-        assert b[0] == 0 and b[-1] == 1001 and np.all(np.diff(b) >= 0) and len(b) == n + 1
+    for bw in (1, 64, 256, 5000, 10**6):
+        b = chunk_bounds(offsets, bw)
+        assert b[0] == 0 and b[-1] == 1001 and np.all(np.diff(b) >= 1)
         sizes = np.diff(offsets[b])
-        assert sizes.max() - sizes.min() <= 2 * 50
+        if len(sizes) > 1:
+            assert sizes[:-1].max() <= bw + 50 and (bw < 50 or sizes[:-1].min() >= bw - 50)
 
 
 def test_seeded_single_worker_runs_are_bit_identical(planted_dir, tmp_path):
@@ -69,8 +70,8 @@ def test_planted_structure_is_learned(planted_dir, tmp_path, workers):
 
 def test_exception_in_a_worker_is_one_line_and_leaves_no_segment(planted_dir, tmp_path, monkeypatch):
     import conftest
-    from hogwild_w2v import trainer
-    monkeypatch.setattr(trainer, "worker_main", conftest.crashing_worker)
+    from hogwild_w2v import spawn
+    monkeypatch.setattr(spawn, "worker_main", conftest.crashing_worker)
     with pytest.raises(HW2VError, match=r"worker 0 \(pid \d+\) failed: RuntimeError: injected failure"):
         train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=8, epochs=1), quiet=True)
     assert not shm_entries(os.getpid())
@@ -197,9 +198,9 @@ def test_corrupt_checkpoint_is_skipped_and_mismatch_is_refused(planted_dir, tmp_
     os.remove(os.path.join(paths[-2], "manifest.json"))        # a partial one
     path, *_ = ckpt.load_latest(run + "_checkpoints", warn=warnings.append)
     assert path == paths[-3]
-    with pytest.raises(HW2VError, match="--dim was 16 in the checkpoint, now 32"):
+    with pytest.raises(HW2VError, match="dim was 16 in the checkpoint, now 32"):
         train(planted_dir, run, TrainConfig(dim=32, epochs=3), quiet=True, resume=True)
-    with pytest.raises(HW2VError, match="--window was 5 in the checkpoint, now 3"):
+    with pytest.raises(HW2VError, match="window was 5 in the checkpoint, now 3"):
         train(planted_dir, run, TrainConfig(dim=16, window=3, epochs=3), quiet=True, resume=True)
     with pytest.raises(HW2VError, match="no checkpoint to resume from"):
         train(planted_dir, str(tmp_path / "none"), TrainConfig(dim=16), quiet=True, resume=True)

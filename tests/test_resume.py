@@ -1,0 +1,117 @@
+"""Resuming is exact with any number of workers: one chunk counter, whatever the worker count (issue 17)."""
+import json
+import signal
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hogwild_w2v.cli import main
+from hogwild_w2v.config import TrainConfig, learning_rate
+from hogwild_w2v.data import open_data
+from hogwild_w2v.trainer import Coordinator, Interrupted
+
+from conftest import planted_text, python_cmd
+from test_train import run_cli, wait_for_progress
+
+
+def stop_after(coord, seconds):
+    """Stop the run like SIGTERM would, from a timer (the in-process tests cannot signal themselves safely)."""
+    timer = threading.Timer(seconds, lambda: setattr(coord, "stop_signal", signal.SIGTERM))
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("workers_seq, seed", [((1, 2, 1), 0), ((2, 1, 2), 1), ((2, 2, 1), 2)])
+def test_any_stop_points_and_worker_counts_train_exactly_the_epochs_asked(planted_dir, tmp_path, workers_seq,
+                                                                         seed):
+    rng = np.random.default_rng(seed)
+    prefix = str(tmp_path / "v")
+    tokens = open_data(planted_dir).tokens
+    epochs = 150
+    for i, workers in enumerate(workers_seq):
+        cfg = TrainConfig(dim=16, epochs=epochs, workers=workers, seed=5)
+        coord = Coordinator(planted_dir, prefix, cfg, quiet=True, resume=i > 0, checkpoint_every=1000)
+        last = i == len(workers_seq) - 1
+        timer = None if last else stop_after(coord, float(rng.uniform(0.3, 2.0)))
+        try:
+            info = coord.run()
+            assert last, "the run finished before the stop: lengthen it"
+        except Interrupted:
+            assert not last
+            continue
+        finally:
+            if timer:
+                timer.cancel()
+    # every chunk of every epoch exactly once: the words are exactly epochs x tokens, not "within a batch"
+    assert info["epochs_done"] == epochs and info["train_tokens"] * epochs == epochs * tokens
+    assert info["words_done"] == sum(info["worker_words"]) == epochs * tokens
+
+
+@pytest.fixture(scope="module")
+def bigger_planted_dir(tmp_path_factory):
+    from hogwild_w2v.preprocess import preprocess
+    base = tmp_path_factory.mktemp("planted_big")
+    (base / "p.txt").write_text(planted_text(n_sentences=40_000, seed=1))
+    preprocess([str(base / "p.txt")], str(base / "data"), min_count=1)
+    return str(base / "data")
+
+
+def test_the_issue_17_sequence(bigger_planted_dir, tmp_path):
+    """Stop mid-epoch with 2 workers, resume with 1, grow the epochs with 2: exactly 8 epochs, lr at its floor,
+    and the same command again is a no-op that exits 0."""
+    prefix = str(tmp_path / "rz" / "v")
+    planted_dir = bigger_planted_dir
+    base = ["train", "--data-dir", planted_dir, "--embeddings", prefix, "--dim", "64", "--checkpoint-every", "1"]
+    proc = run_cli([a for a in base] + ["--epochs", "6", "--workers", "2"])
+    wait_for_progress(proc, prefix, 0.7)
+    proc.send_signal(signal.SIGINT)
+    _, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 130, errs
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "6", "--workers", "1", "--resume", "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.load(open(prefix + "_config.json"))["epochs_done"] == 6
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "8", "--workers", "2", "--resume", "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    info = json.load(open(prefix + "_config.json"))
+    assert info["epochs_done"] == 8 and info["words_done"] == 8 * info["train_tokens"]
+    cfg = TrainConfig.from_dict(info["config"])
+    assert learning_rate(cfg, sum(info["worker_words"]), 8 * info["train_tokens"]) == cfg.final_lr
+    before = open(prefix + "_center.npy", "rb").read()
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "8", "--workers", "2", "--resume"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Nothing to do: the run is complete (8.00 of 8 epochs)" in r.stderr
+    assert open(prefix + "_center.npy", "rb").read() == before
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "7", "--resume"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "Error: cannot resume: the checkpoint has done 8.00 epochs, more than --epochs 7"
+
+
+def test_resume_of_a_complete_run_writes_missing_outputs(planted_dir, tmp_path):
+    prefix = str(tmp_path / "v")
+    args = ["train", "--data-dir", planted_dir, "--embeddings", prefix, "--dim", "8", "--epochs", "1", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    want = np.load(prefix + "_center.npy")
+    (tmp_path / "v_center.npy").unlink()
+    r = CliRunner().invoke(main, args + ["--resume"])
+    assert r.exit_code == 0 and "wrote the missing outputs" in r.output
+    assert np.array_equal(np.load(prefix + "_center.npy"), want)
+
+
+def test_force_starts_over_and_errors_name_real_flags(planted_dir, tmp_path):
+    prefix = str(tmp_path / "v")
+    args = ["train", "--data-dir", planted_dir, "--embeddings", prefix, "--dim", "8", "--epochs", "1", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "--resume" in r.output and "--force" in r.output
+    assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
+    r = CliRunner().invoke(main, args + ["--resume", "--window-size", "3"])
+    assert r.exit_code == 1
+    assert r.output.strip() == "Error: cannot resume: --window-size was 5 in the checkpoint, now 3"
+    r = CliRunner().invoke(main, args + ["--resume", "--force"])
+    assert r.exit_code == 1 and "contradict" in r.output
