@@ -25,19 +25,18 @@ The loss of a batch (all rows read before any update, so a batch is one SGD step
 and the update is w -= lr * dL/dw, scattered so that repeated rows add up; except for curvature damping.
 
 Curvature damping (the one departure from plain SGD; docs/BENCHMARKS.md measures it). Every term of a batch is
-computed at the same, stale parameters, and a row's terms are summed. word2vec.c applies them one after another,
-and each sees the previous ones: along a direction where a row's terms have curvature lambda, m of them applied
-in sequence move the row (1 - exp(-a)) / a times as far as their stale sum, a = lr * lambda. When a row takes
-many terms in one batch (a frequent word; a centre with a wide window and many negatives) the stale sum
-overshoots and training diverges. So:
-  * output rows (the rows a frequent word fills many columns of) are scaled by that sequential factor, with
-    lambda bounded by the trace of the row's Hessian over the batch (`trace_curvature`, `row_totals`);
-  * input rows are scaled only where their step would pass the minimum along its own direction (a > 1,
-    `overshoot_factor`), with lambda the exact Rayleigh quotient along the step (`input_curvature`), computed
-    only in batches where the trace bound says it could matter. Scaling them by the sequential factor too was
-    stable but learnt measurably less (gensim's Lee test, window 10: median rank 24.5 instead of 15.5).
-For most rows a << 1 and the step is plain SGD; no lr up to 0.1, batch size, window or `negative` tested makes a
-row overshoot.
+computed at the same, stale parameters, and a row's terms are summed; word2vec.c applies them one after another,
+each seeing the previous ones. When one row takes many terms in one batch (a frequent word filling many columns;
+a centre with a wide window and many negatives) the stale sum can step past the minimum along its direction and
+training diverges: the earlier kernel did at window 10 / negative 15, at negative 25 and at lr 0.05. A step of lr
+along a direction of curvature lambda moves a = lr * lambda times the distance to that minimum, so:
+  * input rows are scaled by min(1, 1/a): never past the minimum, with lambda the exact Rayleigh quotient along
+    the row's own step (`input_curvature`), computed only in batches where the trace bound says a could reach 1;
+  * output rows by min(1, 0.5/a), with lambda bounded by the trace of the row's Hessian summed over the batch
+    (`trace_curvature`, `row_totals`): half way, because the input rows move in the same step (`OUTPUT_MARGIN`).
+For nearly every row a is far below the limit and the step is exactly plain SGD. A smooth factor (1 - exp(-a)) / a,
+what applying aligned terms in sequence would give, was as stable but learnt measurably less: it shrank every
+step a little.
 """
 from __future__ import annotations
 
@@ -141,15 +140,16 @@ def row_totals(ids, a):
     return out.reshape(ids.shape)
 
 
-def sequential_factor(a):
-    """(1 - exp(-a)) / a: how far m aligned terms applied one after another move a row, relative to their stale
-    sum, when lr times their curvature is a (1 - a/2 for small a; 1/a for large a)."""
-    return np.where(a > 1e-4, -np.expm1(-a) / np.maximum(a, 1e-4), 1.0 - 0.5 * a).astype(np.float32)
+# An output row's curvature is bounded by its trace over the batch, summed as if all its entries pulled the same
+# way, but its terms' input rows move in the same step: stopping at the minimum (limit 1) still diverged at lr 0.05
+# on a small vocabulary; stopping half way (0.5) was stable at every setting tested, up to lr 0.1.
+OUTPUT_MARGIN = 0.5
 
 
-def overshoot_factor(a):
-    """min(1, 1/a): the plain step, unless it would pass the minimum along its direction (a = lr * curvature)."""
-    return (1.0 / np.maximum(a, 1.0)).astype(np.float32)
+def overshoot_factor(a, limit=1.0):
+    """min(1, limit/a): the plain SGD step, unless it would go more than `limit` of the way to the minimum along its
+    direction (a = lr * the curvature there; a step of lr moves a times the distance to that minimum)."""
+    return (limit / np.maximum(a, limit)).astype(np.float32)
 
 
 def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True):
@@ -185,9 +185,9 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True):
     dx = np.matmul(g, y)                              # (nb, A, B+Kb) @ (nb, B+Kb, d) -> (nb, A, d)
     dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, B+Kb, A) @ (nb, A, d) -> (nb, B+Kb, d)
     if damping:
-        # output rows (a frequent word's, above all): terms that word2vec.c would apply one after another
+        # output rows (a frequent word's, above all, filling many columns of a batch)
         a_out = row_totals(batch.out_ids, lr * trace_curvature(h, x, axis=1))           # (nb, B+Kb)
-        dy *= sequential_factor(a_out)[..., None]
+        dy *= overshoot_factor(a_out, OUTPUT_MARGIN)[..., None]
         # input rows (a centre with a wide window and many negatives): only stop a step from overshooting;
         # the trace bounds the curvature, and only when it could reach 1 is the exact value needed
         a_in = lr * trace_curvature(h, y, axis=2)                                      # (nb, A)

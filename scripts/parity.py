@@ -105,7 +105,9 @@ def run_one(job, args, work):
     tag = f"{corpus}-{setting}-{workers}-{tool}-{variant}-{seed}".replace("=", "_").replace(",", "_")
     out = os.path.join(work, tag)
     if tool == "hw2v":
-        cfg = dict(s, **{k: _num(v) for k, v in (kv.split("=", 1) for kv in variant.split(",") if kv)})
+        # KEY=VALUE pairs override TrainConfig fields; a pair whose key starts with "_" only labels the variant
+        cfg = dict(s, **{k: _num(v) for k, v in (kv.split("=", 1) for kv in variant.split(",") if kv)
+                         if not k.startswith("_")})
         r = subprocess.run([sys.executable, "-c", HW2V, data_dir, out, json.dumps(cfg)], capture_output=True,
                            text=True)
         if r.returncode != 0:
@@ -177,7 +179,7 @@ def main():
     ap.add_argument("--workers", type=int, nargs="+", default=[1])
     ap.add_argument("--tools", nargs="+", default=["hw2v", "gensim"])
     ap.add_argument("--set", dest="variants", action="append", default=[],
-                    help="hw2v ablation: comma-separated KEY=VALUE TrainConfig overrides (repeatable)")
+                    help="hw2v ablation: comma-separated KEY=VALUE TrainConfig overrides (repeatable); _KEY=VALUE is a label")
     ap.add_argument("--epochs", type=int, help="[default: 5 for corpora under 2M tokens, else 3]")
     ap.add_argument("--bench-python", default="python", help="python of the venv with gensim")
     ap.add_argument("--questions", default=os.path.join(SHARED, "eval", "questions-words.txt"))

@@ -4,7 +4,7 @@ import pytest
 
 from hogwild_w2v.batching import keep_probabilities, make_batch, negative_cdf
 from hogwild_w2v.sgns import (batch_loss, input_curvature, overshoot_factor, row_totals, scatter_add_rows,
-                              sequential_factor, sgns_step, trace_curvature)
+                              sgns_step, trace_curvature)
 
 
 def small_batch(seed=0, V=30, n=200, window=3, group=4, kb=5, direction="centre"):
@@ -131,14 +131,12 @@ def test_row_totals_and_factors():
     ids = np.array([[3, 3, 7], [9, 3, 7]])
     a = np.array([[0.5, 0.25, 1e-6], [2.0, 0.25, 1e-6]], dtype=np.float32)
     np.testing.assert_allclose(row_totals(ids, a), [[1.0, 1.0, 2e-6], [2.0, 1.0, 2e-6]], rtol=1e-6)
-    seq = lambda t: (1 - np.exp(-t)) / t
-    np.testing.assert_allclose(sequential_factor(np.array([1e-6, 0.5, 2.0, 50.0])),
-                               [1.0, seq(0.5), seq(2.0), seq(50.0)], rtol=1e-5)
     np.testing.assert_allclose(overshoot_factor(np.array([0.0, 0.9, 1.0, 4.0])), [1, 1, 1, 0.25])
-    # the sequential factor is what m aligned terms applied one by one do: on a quadratic with curvature lam,
-    # lr * lam = t, m steps of lr / m from distance 1 cover 1 - (1 - t/m)^m -> 1 - exp(-t) = t * factor(t)
-    t, m = 1.5, 10_000
-    assert 1 - (1 - t / m) ** m == pytest.approx(t * seq(t), rel=1e-3)
+    np.testing.assert_allclose(overshoot_factor(np.array([0.0, 0.5, 1.0, 4.0]), 0.5), [1, 1, 0.5, 0.125])
+    # on a quadratic with curvature lam, a step of lr * gradient from distance 1 lands at 1 - lr * lam: the
+    # factor keeps the landing point between the start and the minimum (never past it)
+    for a in (0.3, 1.0, 1.7, 3.0, 40.0):
+        assert -1e-6 <= 1 - a * overshoot_factor(np.array([a]))[0] < 1
 
 
 def test_damping_leaves_small_steps_alone_and_shrinks_stale_sums():
