@@ -1,6 +1,7 @@
 """A preprocessed data directory, opened memory-mapped and checked."""
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
@@ -8,7 +9,6 @@ import numpy as np
 
 from .errors import HW2VError
 from .fileutil import sha256_file
-from .vectors import load_vocab
 
 
 @dataclass
@@ -65,3 +65,18 @@ def open_data(data_dir, want_val=False) -> CorpusData:
     if want_val and os.path.isfile(os.path.join(data_dir, "val_corpus.bin")):
         data.val_corpus, data.val_offsets = _open_pair(data_dir, "val_corpus.bin", "val_offsets.npy", len(words))
     return data
+
+
+def load_vocab(path):
+    """(words, counts) from a `vocab.json`, with a one-line error for a missing or broken file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        words, counts = data["words"], data["counts"]
+    except FileNotFoundError:
+        raise HW2VError(f"vocabulary file '{path}' does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise HW2VError(f"vocabulary file '{path}' is damaged ({type(exc).__name__})") from None
+    if not isinstance(words, list) or not isinstance(counts, list) or len(words) != len(counts) or not words:
+        raise HW2VError(f"vocabulary file '{path}' is damaged (words and counts do not match)")
+    return words, counts

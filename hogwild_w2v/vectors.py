@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 
 import numpy as np
 
+from .data import load_vocab
 from .errors import HW2VError
 
 
@@ -137,18 +137,3 @@ def _is_binary_row(buf, start, d):
     """A text row continues with printable number characters; a binary one almost never does."""
     chunk = buf[start:start + min(4 * d, 64)]
     return any(ch not in b"0123456789.-+eE \n\r" for ch in chunk)
-
-
-def load_vocab(path):
-    """(words, counts) from a `vocab.json`, with a one-line error for a missing or broken file."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        words, counts = data["words"], data["counts"]
-    except FileNotFoundError:
-        raise HW2VError(f"vocabulary file '{path}' does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise HW2VError(f"vocabulary file '{path}' is damaged ({type(exc).__name__})") from None
-    if not isinstance(words, list) or not isinstance(counts, list) or len(words) != len(counts) or not words:
-        raise HW2VError(f"vocabulary file '{path}' is damaged (words and counts do not match)")
-    return words, counts
