@@ -109,3 +109,10 @@ def test_spearman_handles_ties():
     assert rankdata([10, 20, 20, 30]).tolist() == [1, 2.5, 2.5, 4]
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1)
+    # against the textbook formula 1 - 6 sum d^2 / (n (n^2 - 1)), valid without ties: a permutation
+    a, b = [1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 6, 5]
+    assert spearman(a, b) == pytest.approx(1 - 6 * 6 / (6 * 35))
+    # with ties: Pearson correlation of the average ranks, computed by hand
+    ra, rb = np.array([1, 2.5, 2.5, 4.0]), np.array([2, 1, 3.5, 3.5])
+    want = np.corrcoef(ra, rb)[0, 1]
+    assert spearman([10, 20, 20, 30], [5, 1, 9, 9]) == pytest.approx(want)

@@ -17,6 +17,15 @@ from conftest import planted_text, python_cmd
 from test_train import run_cli, wait_for_progress
 
 
+def test_learning_rate_decays_linearly_to_its_floor():
+    cfg = TrainConfig(lr=0.025)
+    assert learning_rate(cfg, 0, 1000) == 0.025
+    assert learning_rate(cfg, 500, 1000) == pytest.approx(0.025 - (0.025 - 2.5e-6) / 2)
+    assert learning_rate(cfg, 1000, 1000) == cfg.final_lr == pytest.approx(2.5e-6)
+    assert learning_rate(cfg, 5000, 1000) == cfg.final_lr                 # never below the floor
+    assert learning_rate(TrainConfig(lr=0.05, min_lr=0.001), 10**9, 1) == pytest.approx(0.001)
+
+
 def stop_after(coord, seconds):
     """Stop the run like SIGTERM would, from a timer (the in-process tests cannot signal themselves safely)."""
     timer = threading.Timer(seconds, lambda: setattr(coord, "stop_signal", signal.SIGTERM))
