@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 
@@ -10,11 +9,12 @@ import click
 
 import hogwild_w2v
 from hogwild_w2v.config import TrainConfig
+from hogwild_w2v.download import SOURCES
 from hogwild_w2v.preprocess import preprocess as run_preprocess
 from hogwild_w2v.vectors import Vectors
 
 from . import err, library_errors, main
-from .train import NON_NEGATIVE, POSITIVE, do_train
+from .train import NON_NEGATIVE, POSITIVE, default_workers, train_and_report
 
 DEMO_CORPUS = os.path.join(os.path.dirname(os.path.abspath(hogwild_w2v.__file__)), "corpora", "demo.txt.gz")
 
@@ -61,7 +61,7 @@ def preprocess(inputs, data_dir, min_count, max_vocab, val_input, keep_case, wik
 
 # ---- download ---------------------------------------------------------------------------------------
 @main.command(context_settings={"show_default": True})
-@click.argument("name", type=click.Choice(["text8", "wikitext-2", "wikitext-103"]))
+@click.argument("name", type=click.Choice(sorted(SOURCES)))
 @click.option("--dest", required=True, type=click.Path(file_okay=False), help="Folder to download into.")
 @click.option("--url", help="Fetch from this mirror instead of the default address.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
@@ -114,12 +114,8 @@ def demo(corpus, workdir, epochs, workers):
         base = workdir or tmp
         data_dir, prefix = os.path.join(base, "data"), os.path.join(base, "vec")
         run_preprocess([corpus], data_dir, min_count=5, force=True, log=err)
-        shutil.rmtree(prefix + "_checkpoints", ignore_errors=True)   # the demo always starts afresh
-        do_train(data_dir=data_dir, prefix=prefix, dim=100, window_size=5, negative=5, lr=0.025, min_lr=None,
-                 sample=1e-3, epochs=epochs, seed=1, workers=workers, val=False, checkpoint_every=300.0,
-                 checkpoint_dir=None, keep_checkpoints=1, resume=False, log_jsonl=None, quiet=False,
-                 batch_words=TrainConfig.batch_words, group=TrainConfig.group,
-                 shared_negatives=TrainConfig.shared_negatives)
+        cfg = TrainConfig(epochs=epochs, workers=workers or default_workers())      # every other setting: defaults
+        train_and_report(data_dir, prefix, cfg, keep_checkpoints=1, force=True)       # the demo always starts afresh
         vec = Vectors.load(prefix + "_center.npy", os.path.join(data_dir, "vocab.json"))
         for word in ("war", "freedom", "god", "economy"):
             if word in vec.index:

@@ -26,15 +26,15 @@ def train_options(fn):
         click.option("--data-dir", required=True, type=click.Path(), help="Output of `hw2v preprocess`."),
         click.option("--embeddings", "prefix", required=True, type=click.Path(),
                      help="Output prefix: PREFIX_center.npy, _context.npy, _combined.npy, _config.json."),
-        click.option("--dim", default=100, type=POSITIVE, help="Vector size."),
-        click.option("--window-size", default=5, type=POSITIVE, help="Maximum context distance."),
-        click.option("--negative", default=5, type=POSITIVE, help="Negatives per positive pair."),
-        click.option("--lr", default=0.025, type=click.FloatRange(min=0, min_open=True), help="Starting rate."),
+        click.option("--dim", default=TrainConfig.dim, type=POSITIVE, help="Vector size."),
+        click.option("--window-size", default=TrainConfig.window, type=POSITIVE, help="Maximum context distance."),
+        click.option("--negative", default=TrainConfig.negative, type=POSITIVE, help="Negatives per positive pair."),
+        click.option("--lr", default=TrainConfig.lr, type=click.FloatRange(min=0, min_open=True), help="Starting rate."),
         click.option("--min-lr", type=click.FloatRange(min=0), help="Final rate  [default: lr * 1e-4]"),
-        click.option("--sample", default=1e-3, type=click.FloatRange(0, 1, max_open=True),
+        click.option("--sample", default=TrainConfig.sample, type=click.FloatRange(0, 1, max_open=True),
                      help="Subsampling threshold; 0 disables."),
-        click.option("--epochs", default=5, type=POSITIVE, help="Passes over the corpus."),
-        click.option("--seed", default=1, type=NON_NEGATIVE, help="Random seed."),
+        click.option("--epochs", default=TrainConfig.epochs, type=POSITIVE, help="Passes over the corpus."),
+        click.option("--seed", default=TrainConfig.seed, type=NON_NEGATIVE, help="Random seed."),
         click.option("--workers", type=POSITIVE, help="Worker processes  [default: physical cores]"),
         click.option("--val", is_flag=True, help="Report held-out loss each epoch (val_corpus.bin or a slice)."),
         click.option("--checkpoint-every", default=300.0, type=click.FloatRange(min=1),
@@ -74,10 +74,15 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
     cfg = TrainConfig(dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
                       batch_words=batch_words, group=group, shared_negatives=shared_negatives)
+    return train_and_report(data_dir, prefix, cfg, quiet=quiet, checkpoint_every=checkpoint_every,
+                            checkpoint_dir=checkpoint_dir, keep_checkpoints=keep_checkpoints, resume=resume,
+                            log_jsonl=log_jsonl, force=force)
+
+
+def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
+    """Run the library's `train`; turn a stop into its message and exit code; print what was done."""
     try:
-        info = run_train(data_dir, prefix, cfg, checkpoint_every=checkpoint_every, checkpoint_dir=checkpoint_dir,
-                         keep_checkpoints=keep_checkpoints, resume=resume, quiet=quiet, log_jsonl=log_jsonl,
-                         force=force, flag_names=flag_names())
+        info = run_train(data_dir, prefix, cfg, quiet=quiet, flag_names=flag_names(), **options)
     except Interrupted as stop:
         err(f"Stopped ({stop}); checkpoint {stop.checkpoint}. Continue with the same command plus --resume.")
         sys.exit(128 + stop.signum)
@@ -86,7 +91,7 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
         sys.exit(130)
     if info.get("already_complete"):
         wrote = f"; wrote the missing outputs {prefix}_*" if info.get("wrote_outputs") else ""
-        err(f"Nothing to do: the run is complete ({info['epochs_done']:.2f} of {epochs} epochs){wrote}.")
+        err(f"Nothing to do: the run is complete ({info['epochs_done']:.2f} of {cfg.epochs} epochs){wrote}.")
     elif not quiet:
         err(f"trained {info['epochs_done']:.2f} epochs at {info['words_per_s']:,.0f} words/s; "
             f"wrote {prefix}_center.npy, _context.npy, _combined.npy, _config.json")
