@@ -63,11 +63,13 @@ def preprocess(inputs, data_dir, min_count, max_vocab, val_input, keep_case, wik
 @main.command(context_settings={"show_default": True})
 @click.argument("name", type=click.Choice(sorted(SOURCES)))
 @click.option("--dest", required=True, type=click.Path(file_okay=False), help="Folder to download into.")
-@click.option("--url", help="Fetch from this mirror instead of the default address.")
+@click.option("--url", help="Fetch from this URL instead of the built-in mirrors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @library_errors
 def download(name, dest, url, quiet):
-    """Fetch a public corpus, resuming a partial download, check its size / checksum, and unpack it.
+    """Fetch a public corpus (needs the network), check its checksum, and unpack it.
+
+    Tries each known mirror in turn and says which one served; run it again to resume a partial download.
 
     \b
     Example:
@@ -88,7 +90,7 @@ def download(name, dest, url, quiet):
         bar.update(done - bar.pos)
 
     try:
-        paths = run_download(name, dest, url, progress)
+        paths = run_download(name, dest, url, progress, log=None if quiet else err)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
