@@ -51,22 +51,37 @@ def topic_score(matrix, words, top_k=10):
     return float(np.mean(scores))
 
 
-@pytest.fixture(scope="session")
-def zipf_dir(tmp_path_factory):
-    base = tmp_path_factory.mktemp("zipf")
-    src = base / "zipf.txt"
-    src.write_text(topical_zipf_text())
+def preprocessed_dir(tmp_path_factory, name, text):
+    """A data dir made by `preprocess` (min-count 1) from `text`."""
+    base = tmp_path_factory.mktemp(name)
+    src = base / f"{name}.txt"
+    src.write_text(text)
     preprocess([str(src)], str(base / "data"), min_count=1)
     return str(base / "data")
+
+
+def finite_difference_grad(loss, mat, eps=1e-6):
+    """d loss() / d mat by central differences, one entry at a time (mat is changed and restored in place)."""
+    grad = np.zeros_like(mat)
+    for idx in np.ndindex(mat.shape):
+        old = mat[idx]
+        mat[idx] = old + eps
+        up = loss()
+        mat[idx] = old - eps
+        down = loss()
+        mat[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
+@pytest.fixture(scope="session")
+def zipf_dir(tmp_path_factory):
+    return preprocessed_dir(tmp_path_factory, "zipf", topical_zipf_text())
 
 
 @pytest.fixture(scope="session")
 def planted_dir(tmp_path_factory):
-    base = tmp_path_factory.mktemp("planted")
-    src = base / "planted.txt"
-    src.write_text(planted_text())
-    preprocess([str(src)], str(base / "data"), min_count=1)
-    return str(base / "data")
+    return preprocessed_dir(tmp_path_factory, "planted", planted_text())
 
 
 def python_cmd():

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from conftest import finite_difference_grad
 from hogwild_w2v.batching import keep_probabilities, make_batch, negative_cdf
 from hogwild_w2v.sgns import (batch_loss, input_curvature, overshoot_factor, row_totals, scatter_add_rows,
                               sgns_step, trace_curvature)
@@ -57,17 +58,8 @@ def test_update_is_minus_lr_times_finite_difference_gradient():
     lr = 1e-3
     new_in, new_out = w_in.copy(), w_out.copy()
     sgns_step(new_in, new_out, batch, lr, want_loss=False, damping=False)
-    eps = 1e-6
     for mat, new in ((w_in, new_in), (w_out, new_out)):
-        grad = np.zeros_like(mat)
-        for idx in np.ndindex(mat.shape):
-            old = mat[idx]
-            mat[idx] = old + eps
-            up = batch_loss(w_in, w_out, batch)
-            mat[idx] = old - eps
-            down = batch_loss(w_in, w_out, batch)
-            mat[idx] = old
-            grad[idx] = (up - down) / (2 * eps)
+        grad = finite_difference_grad(lambda: batch_loss(w_in, w_out, batch), mat)
         np.testing.assert_allclose((new - mat) / -lr, grad, rtol=1e-5, atol=1e-7)
 
 

@@ -8,6 +8,8 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 from reference import pair_update, sigmoid, train_reference  # noqa: E402
 
+from conftest import finite_difference_grad  # noqa: E402
+
 
 def pair_loss(syn0, syn1neg, context, targets, labels):
     f = syn1neg[targets] @ syn0[context]
@@ -21,17 +23,8 @@ def test_pair_update_is_minus_alpha_times_the_finite_difference_gradient():
     new0, new1 = syn0.copy(), syn1neg.copy()
     loss = pair_update(new0, new1, 3, targets, labels, alpha)
     assert loss == pytest.approx(pair_loss(syn0, syn1neg, 3, targets, labels))
-    eps = 1e-6
     for mat, new in ((syn0, new0), (syn1neg, new1)):
-        grad = np.zeros_like(mat)
-        for idx in np.ndindex(mat.shape):
-            old = mat[idx]
-            mat[idx] = old + eps
-            up = pair_loss(syn0, syn1neg, 3, targets, labels)
-            mat[idx] = old - eps
-            down = pair_loss(syn0, syn1neg, 3, targets, labels)
-            mat[idx] = old
-            grad[idx] = (up - down) / (2 * eps)
+        grad = finite_difference_grad(lambda: pair_loss(syn0, syn1neg, 3, targets, labels), mat)
         # word2vec.c updates syn1neg row by row, so the step is the gradient only to first order in alpha
         np.testing.assert_allclose((new - mat) / -alpha, grad, rtol=1e-3, atol=1e-6)
 

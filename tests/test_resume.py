@@ -13,7 +13,7 @@ from hogwild_w2v.config import TrainConfig, learning_rate
 from hogwild_w2v.data import open_data
 from hogwild_w2v.trainer import Coordinator, Interrupted
 
-from conftest import planted_text, python_cmd
+from conftest import planted_text, preprocessed_dir, python_cmd
 from test_train import run_cli, wait_for_progress
 
 
@@ -61,11 +61,7 @@ def test_any_stop_points_and_worker_counts_train_exactly_the_epochs_asked(plante
 
 @pytest.fixture(scope="module")
 def bigger_planted_dir(tmp_path_factory):
-    from hogwild_w2v.preprocess import preprocess
-    base = tmp_path_factory.mktemp("planted_big")
-    (base / "p.txt").write_text(planted_text(n_sentences=40_000, seed=1))
-    preprocess([str(base / "p.txt")], str(base / "data"), min_count=1)
-    return str(base / "data")
+    return preprocessed_dir(tmp_path_factory, "planted_big", planted_text(n_sentences=40_000, seed=1))
 
 
 def test_the_issue_17_sequence(bigger_planted_dir, tmp_path):
