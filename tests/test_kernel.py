@@ -124,7 +124,6 @@ def test_row_totals_and_factors():
     a = np.array([[0.5, 0.25, 1e-6], [2.0, 0.25, 1e-6]], dtype=np.float32)
     np.testing.assert_allclose(row_totals(ids, a), [[1.0, 1.0, 2e-6], [2.0, 1.0, 2e-6]], rtol=1e-6)
     np.testing.assert_allclose(overshoot_factor(np.array([0.0, 0.9, 1.0, 4.0])), [1, 1, 1, 0.25])
-    np.testing.assert_allclose(overshoot_factor(np.array([0.0, 0.5, 1.0, 4.0]), 0.5), [1, 1, 0.5, 0.125])
     # on a quadratic with curvature lam, a step of lr * gradient from distance 1 lands at 1 - lr * lam: the
     # factor keeps the landing point between the start and the minimum (never past it)
     for a in (0.3, 1.0, 1.7, 3.0, 40.0):
