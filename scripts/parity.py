@@ -49,7 +49,7 @@ import json, sys
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.trainer import train
 data, prefix, cfg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-info = train(data, prefix, TrainConfig(**cfg), quiet=True, checkpoint_every=1e9)
+info = train(data, prefix, TrainConfig(**cfg), quiet=True, checkpoint_every=1e9, force=True)
 print(json.dumps({"seconds": info["train_seconds"]}))
 '''
 
