@@ -25,7 +25,7 @@ class TrainConfig:
     batch_words: int = 256          # raw corpus tokens per kernel call (whole sentences): how stale a step is
     group: int = 48                 # centre words that share one set of negatives (HogBatch-style)
     shared_negatives: int | None = None  # negatives drawn per group; None: max(group, negative * (window + 1))
-    damping: bool = True            # scale a row's stale batch update by its curvature (sgns.curvature_damping)
+    damping: bool = True            # scale a row's stale batch update by its curvature (see sgns.py: stop a step at the minimum)
     direction: str = "centre"       # which input row predicts: centre (textbook) | context (word2vec.c)
     ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
     val: bool = False               # report held-out SGNS loss each epoch

@@ -50,11 +50,12 @@ SOURCES = {
                            unpacks_to=("wikitext-103/wiki.train.tokens", "wikitext-103/wiki.valid.tokens",
                                        "wikitext-103/wiki.test.tokens")),
 }
-NEXT_MIRROR_HTTP = {301, 302, 303, 307, 308, 403, 404, 410}     # urllib raises a 3xx only for a redirect loop
 
 
 class MirrorFailed(HW2VError):
-    """This mirror cannot serve the file; the next one may."""
+    """This mirror cannot serve the file; the next one may (any HTTP error but a resumable 416, a redirect loop,
+    no connection, or a file that fails verification)."""
+
 
 CHUNK = 1 << 16
 
@@ -76,7 +77,7 @@ def verify(path, source: Source, pinned=None):
 
 
 def _get(url, part, have, progress, total_hint, timeout):
-    """Append `url` from byte `have` to `part`; returns the byte count. HTTP errors propagate."""
+    """Append `url` from byte `have` to `part`. HTTP errors propagate."""
     headers = {"User-Agent": USER_AGENT}
     if have:
         headers["Range"] = f"bytes={have}-"
@@ -94,7 +95,6 @@ def _get(url, part, have, progress, total_hint, timeout):
                 have += len(block)
                 if progress:
                     progress(have, total)
-    return have
 
 
 def fetch_from(url, source: Source, dest, progress=None, timeout=30.0, pinned=None):
