@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sgns import Batch
+from .sgns import Batch, DampingContext
 
 
 def keep_probabilities(counts, sample):
@@ -114,3 +114,24 @@ def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_neg
     neg_weight = (n_in * (negative / shared_negatives)).astype(np.float32)   # (nb, A)
     return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight,
                  n_pairs=int(n_ctx.sum()), raw_words=raw)
+
+
+def damping_context(counts, keep_prob, cdf, workers, batch_words, group, shared_negatives):
+    """The kernel's `DampingContext` for one worker of `workers`.
+
+    A row's chance of being in another worker's concurrent batch is 1 - exp(-n), n its expected number of
+    entries in a batch: as a kept corpus position (input and output rows) plus as a drawn negative (output rows).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    kept = counts * keep_prob                                              # (V,) kept occurrences per epoch
+    per_batch = batch_words * kept.sum() / counts.sum()                    # kept tokens in a batch
+    n_pos = per_batch * kept / kept.sum()                                  # (V,)
+    neg_prob = np.diff(cdf, prepend=0.0)                                   # (V,)
+    n_neg = -(-per_batch // group) * shared_negatives * neg_prob           # blocks x Kb draws
+    others = workers - 1
+
+    def overlap(n):
+        return (others * -np.expm1(-n)).astype(np.float32)
+
+    return DampingContext(acc=np.zeros(len(counts), dtype=np.float64), in_overlap=overlap(n_pos),
+                          out_overlap=overlap(n_pos + n_neg))

@@ -34,7 +34,10 @@ scaled by min(1, 1/a): never past the minimum. lambda is
   * for input rows, the exact Rayleigh quotient along the row's own step (`input_curvature`), computed only in
     batches where the trace bound says a could reach 1 (the trace overstates it ~4x on real text);
   * for output rows, the trace of the row's Hessian summed over the batch (`trace_curvature`, `row_totals`),
-    within ~10% of the exact value there.
+    within ~10% of the exact value there;
+  * times 1 + the expected number of other Hogwild workers holding the row in a batch at the same moment
+    (`DampingContext`): they all step from the same parameters, so a row in every batch takes `workers` steps
+    at once. Without it 4 of 20 two-worker runs at window 10 / negative 15 / lr 0.05 diverged on the test corpus.
 For nearly every row a < 1 and the step is exactly plain SGD. Gentler or stronger rules were measured and lost:
 a smooth factor (1 - exp(-a)) / a shrank every step a little and learnt less; stopping output rows half way
 (a > 0.5) was stable to lr 0.1 but cost 0.5 point of analogy accuracy on the bench corpus. Skip-gram is stable to
@@ -63,6 +66,26 @@ class Batch:
     @property
     def span(self) -> int:
         return self.pos_mask.shape[2]
+
+
+@dataclass
+class DampingContext:
+    """What the damping needs besides the batch; a worker builds one for its run (`batching.damping_context`).
+
+    `acc`: float64 zeros, one per vocabulary row, the accumulator of `row_totals` (left zeroed after each use).
+    `in_overlap`, `out_overlap` (V,) float32: (workers - 1) x the chance that another worker's batch holds the
+    row at the same time. Hogwild workers step at once, each from the same parameters, so a row in every batch
+    takes up to `workers` damped steps together; its curvature is counted that many times. A rare row, in one
+    batch at a time, is not. Zeros for one worker.
+    """
+    acc: np.ndarray
+    in_overlap: np.ndarray
+    out_overlap: np.ndarray
+
+    @classmethod
+    def single(cls, vocab_size: int) -> "DampingContext":
+        zeros = np.zeros(vocab_size, dtype=np.float32)
+        return cls(np.zeros(vocab_size, dtype=np.float64), zeros, zeros)
 
 
 def _scores(w_in, w_out, batch):
@@ -125,20 +148,18 @@ def trace_curvature(h, v, axis):
     return np.matmul(v_sq[:, None, :], h)[:, 0, :]                     # (nb, 1, A) @ (nb, A, C) -> (nb, C)
 
 
-def row_totals(ids, a):
+def row_totals(ids, a, acc=None):
     """Each entry's row total: sum of `a` over every entry of `ids` that holds the same row.
 
-    One sort of the batch's ids (np.unique does the same with several more passes; this is ~2x faster here)."""
+    `acc`: a float64 buffer of zeros, at least max(ids) + 1 long, left all zeros on return; the worker keeps one
+    for its whole run. Accumulating into it and reading back costs O(entries), ~5x less than sorting the batch's
+    ids (measured: docs/BENCHMARKS.md); None allocates one (for tests and one-off calls)."""
     flat = ids.reshape(-1)
-    order = np.argsort(flat)
-    ordered = flat[order]
-    starts = np.empty(len(flat), dtype=bool)
-    starts[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    group = np.cumsum(starts) - 1                                   # (R,): group of each sorted entry
-    sums = np.bincount(group, weights=a.reshape(-1)[order])         # (groups,)
-    out = np.empty(len(flat), dtype=np.float64)
-    out[order] = sums[group]
+    if acc is None:
+        acc = np.zeros(int(flat.max()) + 1 if flat.size else 0, dtype=np.float64)
+    np.add.at(acc, flat, a.reshape(-1).astype(np.float64))     # same dtype: add.at's fast path
+    out = acc[flat]
+    acc[flat] = 0.0
     return out.reshape(ids.shape)
 
 
@@ -148,13 +169,13 @@ def overshoot_factor(a):
     return (1.0 / np.maximum(a, 1.0)).astype(np.float32)
 
 
-def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True):
+def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True, ctx=None):
     """One SGD step of SGNS on `batch`, updating `w_in` and `w_out` in place (lock-free under Hogwild).
 
     Returns the batch's total loss (0.0 when `want_loss` is False) and its number of positive pairs.
     `damping=False` gives the plain SGD step (the gradient of `batch_loss`); with damping, rows are scaled as
-    the module docstring says. Other Hogwild workers' batches are not counted in a row's curvature: doubling it
-    for 2 workers over-damped (docs/BENCHMARKS.md) and was not needed for stability.
+    the module docstring says. `ctx`: the run's `DampingContext` (row-total buffer; how much other workers add to
+    a row's curvature); None: one worker, a fresh buffer.
     """
     x, y, s = _scores(w_in, w_out, batch)
     p = batch.span
@@ -167,6 +188,8 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True):
     sig += 1.0
     np.reciprocal(sig, out=sig)                       # (nb, A, B+Kb): sigma(s)
     if damping:
+        if ctx is None:
+            ctx = DampingContext.single(max(len(w_in), len(w_out)))
         h = 1.0 - sig
         h *= sig                                      # (nb, A, B+Kb): sigma'(s), the curvature of each term
         h[..., :p] *= batch.pos_mask
@@ -182,15 +205,25 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True):
     dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, B+Kb, A) @ (nb, A, d) -> (nb, B+Kb, d)
     if damping:
         # output rows (a frequent word's, above all, filling many columns of a batch)
-        a_out = row_totals(batch.out_ids, lr * trace_curvature(h, x, axis=1))           # (nb, B+Kb)
+        a_out = row_totals(batch.out_ids, lr * trace_curvature(h, x, axis=1), ctx.acc)  # (nb, B+Kb)
+        a_out *= 1.0 + ctx.out_overlap[batch.out_ids]
         dy *= overshoot_factor(a_out)[..., None]
-        # input rows (a centre with a wide window and many negatives): only stop a step from overshooting;
-        # the trace bounds the curvature, and only when it could reach 1 is the exact value needed
-        a_in = lr * trace_curvature(h, y, axis=2)                                      # (nb, A)
-        total = row_totals(batch.in_ids, a_in)
-        if total.max() > 1.0:                       # only then can a row's step pass its minimum
-            total = row_totals(batch.in_ids, lr * input_curvature(h, dx, y))
-            dx *= overshoot_factor(total)[..., None]
+        # input rows (a centre with a wide window and many negatives): only stop a step from overshooting
+        _damp_input_rows(h, dx, y, batch.in_ids, lr, ctx)
     scatter_add_rows(w_in, batch.in_ids, dx)
     scatter_add_rows(w_out, batch.out_ids, dy)
     return loss, batch.n_pairs
+
+
+def _damp_input_rows(h, dx, y, in_ids, lr, ctx):
+    """Scale `dx` in place by min(1, 1/a), a = lr x the exact curvature of each input row along its step.
+
+    The trace bounds the curvature from above (and overstates it ~4x on real text), so when no row's trace total
+    exceeds 1 every step stands as it is and the exact Rayleigh quotient is not computed. (Computing it only for
+    the entries of the rows over 1 costs more than this one matmul: the gathers copy their blocks' vectors.)"""
+    concurrent = 1.0 + ctx.in_overlap[in_ids]                                           # (nb, A)
+    total = row_totals(in_ids, lr * trace_curvature(h, y, axis=2), ctx.acc) * concurrent
+    if total.max() <= 1.0:
+        return
+    total = row_totals(in_ids, lr * input_curvature(h, dx, y), ctx.acc) * concurrent
+    dx *= overshoot_factor(total)[..., None]

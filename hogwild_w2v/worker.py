@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batching import iter_chunks, keep_probabilities, make_batch, negative_cdf
+from .batching import damping_context, iter_chunks, keep_probabilities, make_batch, negative_cdf
 from .config import TrainConfig, learning_rate
 from .sgns import sgns_step
 from .shm import attach
@@ -77,6 +77,7 @@ def train_chunks(cfg, shared: Shared, corpus, offsets, bounds, counts, rng, wid,
     cdf = negative_cdf(counts, cfg.ns_exponent)
     n_chunks = len(bounds) - 1
     total_chunks = cfg.epochs * n_chunks
+    ctx = damping_context(counts, keep_prob, cdf, cfg.workers, cfg.batch_words, cfg.group, cfg.negatives_per_block)
     n_batches = 0
     while True:
         command = int(shared.ctrl[COMMAND])
@@ -96,7 +97,8 @@ def train_chunks(cfg, shared: Shared, corpus, offsets, bounds, counts, rng, wid,
         # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
         want_loss = n_batches % LOSS_EVERY == 0
         n_batches += 1
-        loss, pairs = sgns_step(shared.w_in, shared.w_out, batch, lr, want_loss=want_loss, damping=cfg.damping)
+        loss, pairs = sgns_step(shared.w_in, shared.w_out, batch, lr, want_loss=want_loss, damping=cfg.damping,
+                                 ctx=ctx)
         if want_loss:
             shared.losses[wid, LOSS] += loss
             shared.losses[wid, PAIRS] += pairs

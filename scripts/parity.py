@@ -45,11 +45,13 @@ SETTINGS = {
 }
 
 HW2V = r'''
-import json, sys
+import inspect, json, sys
 from hogwild_w2v.config import TrainConfig
-from hogwild_w2v.trainer import train
+from hogwild_w2v.trainer import Coordinator, train
 data, prefix, cfg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-info = train(data, prefix, TrainConfig(**cfg), quiet=True, checkpoint_every=1e9, force=True)
+# an older commit (PYTHONPATH=its worktree, to measure an earlier kernel) may predate --force
+force = {"force": True} if "force" in inspect.signature(Coordinator.__init__).parameters else {}
+info = train(data, prefix, TrainConfig(**cfg), quiet=True, checkpoint_every=1e9, **force)
 print(json.dumps({"seconds": info["train_seconds"]}))
 '''
 
