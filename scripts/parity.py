@@ -110,8 +110,11 @@ def run_one(job, args, work):
         # KEY=VALUE pairs override TrainConfig fields; a pair whose key starts with "_" only labels the variant
         cfg = dict(s, **{k: _num(v) for k, v in (kv.split("=", 1) for kv in variant.split(",") if kv)
                          if not k.startswith("_")})
+        env = dict(os.environ)
+        if args.hw2v_path:
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (args.hw2v_path, env.get("PYTHONPATH")) if p)
         r = subprocess.run([sys.executable, "-c", HW2V, data_dir, out, json.dumps(cfg)], capture_output=True,
-                           text=True)
+                           text=True, env=env)
         if r.returncode != 0:
             return {"error": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}"}
         vec = Vectors.load(out + "_center.npy", os.path.join(data_dir, "vocab.json"))
@@ -187,6 +190,8 @@ def main():
     ap.add_argument("--questions", default=os.path.join(SHARED, "eval", "questions-words.txt"))
     ap.add_argument("--pairs", default=os.path.join(SHARED, "eval", "wordsim353.tsv"))
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--hw2v-path", help="train hw2v from this checkout (e.g. a git worktree of an earlier commit, "
+                    "to compare kernels in one harness); scoring always uses this script's own hw2v")
     ap.add_argument("--out", required=True, help="JSON lines file: results are appended, done runs skipped")
     ap.add_argument("--workdir")
     ap.add_argument("--table-only", action="store_true")
