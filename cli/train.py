@@ -50,9 +50,12 @@ def train_options(fn):
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),
         click.option("--group", default=TrainConfig.group, type=POSITIVE,
-                     help="Advanced: centre words sharing one set of negatives."),
+                     help="Advanced: center words sharing one set of negatives."),
         click.option("--shared-negatives", default=TrainConfig.shared_negatives, type=POSITIVE,
                      help="Advanced: negatives drawn per group  [default: max(group, negative x (window + 1))]"),
+        click.option("--damping/--no-damping", default=TrainConfig.damping,
+                     help="Advanced: stop each row's stale batch step at the minimum along it and within a trust "
+                          "region (docs/BENCHMARKS.md). Off is plain batched SGD, which can diverge."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -70,10 +73,10 @@ def flag_names():
 
 def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, epochs, seed, workers, val,
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
-             shared_negatives, force=False):
+             shared_negatives, damping=TrainConfig.damping, force=False):
     cfg = TrainConfig(dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
-                      batch_words=batch_words, group=group, shared_negatives=shared_negatives)
+                      batch_words=batch_words, group=group, shared_negatives=shared_negatives, damping=damping)
     return train_and_report(data_dir, prefix, cfg, quiet=quiet, checkpoint_every=checkpoint_every,
                             checkpoint_dir=checkpoint_dir, keep_checkpoints=keep_checkpoints, resume=resume,
                             log_jsonl=log_jsonl, force=force)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sgns import Batch, DampingContext
+from .sgns import Batch
 
 
 def keep_probabilities(counts, sample):
@@ -60,12 +60,12 @@ def sentence_ids(offsets_local):
 
 
 def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_negatives, rng, subsample=True,
-               direction="centre"):
+               direction="center"):
     """Build a `Batch` from raw `tokens` (word ids) and their sentence numbers `sent`.
 
-    direction "centre": the centre's input row predicts its contexts' output rows (A = G centres, B = the span);
-    "context": word2vec.c's order, each context's input row predicts the centre's output row (A = the span,
-    B = G centres). Either way negatives are weighted so that each positive pair meets `negative` of them.
+    direction "center": the center's input row predicts its contexts' output rows (A = G centers, B = the span);
+    "context": word2vec.c's order, each context's input row predicts the center's output row (A = the span,
+    B = G centers). Either way negatives are weighted so that each positive pair meets `negative` of them.
 
     Random draws, in this order (so that seeded runs are reproducible): subsampling, effective windows,
     negatives.
@@ -81,13 +81,13 @@ def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_neg
     P = G + 2 * W
     radius = rng.integers(1, W + 1, size=n)          # word2vec.c: effective window uniform in 1..window
 
-    # centres, padded to nb*G; padding rows get a sentence number no span position has, so no contexts
-    centre_ids = np.zeros(nb * G, dtype=np.int64)
-    centre_ids[:n] = tokens
-    centre_sent = np.full(nb * G, -2, dtype=np.int64)
-    centre_sent[:n] = sent
-    centre_rad = np.zeros(nb * G, dtype=np.int64)
-    centre_rad[:n] = radius
+    # centers, padded to nb*G; padding rows get a sentence number no span position has, so no contexts
+    center_ids = np.zeros(nb * G, dtype=np.int64)
+    center_ids[:n] = tokens
+    center_sent = np.full(nb * G, -2, dtype=np.int64)
+    center_sent[:n] = sent
+    center_rad = np.zeros(nb * G, dtype=np.int64)
+    center_rad[:n] = radius
 
     # span of block b: positions b*G - W ... b*G + G + W - 1
     pos = (np.arange(nb) * G)[:, None] + np.arange(-W, G + W)[None, :]      # (nb, P)
@@ -96,42 +96,22 @@ def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_neg
     span_ids = np.where(inside, tokens[posc] if n else 0, 0)                 # (nb, P)
     span_sent = np.where(inside, sent[posc] if n else -1, -1)                # (nb, P)
 
-    # offset of span column c from centre g of the same block: c - W - g
+    # offset of span column c from center g of the same block: c - W - g
     dist = np.abs(np.arange(P)[None, :] - W - np.arange(G)[:, None])         # (G, P)
     pos_mask = ((dist >= 1)[None]
-                & (dist[None] <= centre_rad.reshape(nb, G, 1))
-                & (span_sent[:, None, :] == centre_sent.reshape(nb, G, 1)))  # (nb, G, P)
+                & (dist[None] <= center_rad.reshape(nb, G, 1))
+                & (span_sent[:, None, :] == center_sent.reshape(nb, G, 1)))  # (nb, G, P)
     n_ctx = pos_mask.sum(axis=2)                                              # (nb, G)
 
     negs = draw_negatives(cdf, (nb, shared_negatives), rng)                  # (nb, Kb)
     if direction == "context":
         pos_mask = pos_mask.transpose(0, 2, 1).copy()                         # (nb, P, G)
         n_in = pos_mask.sum(axis=2)                                           # (nb, P): pairs of each context
-        in_ids, out_ids = span_ids, np.concatenate([centre_ids.reshape(nb, G), negs], axis=1)
+        in_ids, out_ids = span_ids, np.concatenate([center_ids.reshape(nb, G), negs], axis=1)
     else:
         n_in = n_ctx
-        in_ids, out_ids = centre_ids.reshape(nb, G), np.concatenate([span_ids, negs], axis=1)
+        in_ids, out_ids = center_ids.reshape(nb, G), np.concatenate([span_ids, negs], axis=1)
     neg_weight = (n_in * (negative / shared_negatives)).astype(np.float32)   # (nb, A)
     return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight,
                  n_pairs=int(n_ctx.sum()), raw_words=raw)
 
-
-def damping_context(counts, keep_prob, cdf, workers, batch_words, group, shared_negatives):
-    """The kernel's `DampingContext` for one worker of `workers`.
-
-    A row's chance of being in another worker's concurrent batch is 1 - exp(-n), n its expected number of
-    entries in a batch: as a kept corpus position (input and output rows) plus as a drawn negative (output rows).
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    kept = counts * keep_prob                                              # (V,) kept occurrences per epoch
-    per_batch = batch_words * kept.sum() / counts.sum()                    # kept tokens in a batch
-    n_pos = per_batch * kept / kept.sum()                                  # (V,)
-    neg_prob = np.diff(cdf, prepend=0.0)                                   # (V,)
-    n_neg = -(-per_batch // group) * shared_negatives * neg_prob           # blocks x Kb draws
-    others = workers - 1
-
-    def overlap(n):
-        return (others * -np.expm1(-n)).astype(np.float32)
-
-    return DampingContext(acc=np.zeros(len(counts), dtype=np.float64), in_overlap=overlap(n_pos),
-                          out_overlap=overlap(n_pos + n_neg))

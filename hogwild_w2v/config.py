@@ -23,16 +23,16 @@ class TrainConfig:
     seed: int = 1                   # seeds matrices and every worker's random stream
     workers: int = 1                # processes updating the shared matrices (Hogwild)
     batch_words: int = 256          # raw corpus tokens per kernel call (whole sentences): how stale a step is
-    group: int = 48                 # centre words that share one set of negatives (HogBatch-style)
+    group: int = 48                 # center words that share one set of negatives (HogBatch-style)
     shared_negatives: int | None = None  # negatives drawn per group; None: max(group, negative * (window + 1))
     damping: bool = True            # scale a row's stale batch update by its curvature (see sgns.py: stop a step at the minimum)
-    direction: str = "centre"       # which input row predicts: centre (textbook) | context (word2vec.c)
+    direction: str = "center"       # which input row predicts: center (textbook) | context (word2vec.c)
     ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
     val: bool = False               # report held-out SGNS loss each epoch
 
     @property
     def negatives_per_block(self) -> int:
-        """Kb. A centre has window + 1 contexts on average (effective window uniform in 1..window), so
+        """Kb. A center has window + 1 contexts on average (effective window uniform in 1..window), so
         negative * (window + 1) negatives give each positive pair about `negative` of its own, each with weight
         about 1, as in word2vec.c; fewer would give each negative a heavier, noisier weight."""
         if self.shared_negatives is not None:
@@ -56,7 +56,7 @@ class TrainConfig:
             (self.batch_words >= 64, "batch_words must be at least 64"),
             (self.group >= 1, "group must be at least 1"),
             (self.shared_negatives is None or self.shared_negatives >= 1, "shared_negatives must be at least 1"),
-            (self.direction in ("centre", "context"), "direction must be centre or context"),
+            (self.direction in ("center", "context"), "direction must be center or context"),
             (self.seed >= 0, "--seed must be non-negative"),
         ]
         for ok, message in checks:
@@ -73,11 +73,14 @@ class TrainConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise HW2VError(f"unknown training setting(s): {', '.join(unknown)}")
+        if data.get("direction") == "centre":     # the spelling of checkpoints written before 2026-11-26
+            data = dict(data, direction="center")
         return cls(**data)
 
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
+    # (lr, epochs, workers and damping only change how the optimiser goes on from there.)
     MODEL_KEYS = ("dim", "window", "negative", "sample", "ns_exponent", "group", "shared_negatives",
-                  "batch_words", "damping", "direction")
+                  "batch_words", "direction")
 
 
 def learning_rate(cfg: TrainConfig, words_done: int, total_words: int) -> float:

@@ -1,6 +1,6 @@
 """The trained vectors on disk: PREFIX_center.npy, PREFIX_context.npy, PREFIX_combined.npy, PREFIX_config.json.
 
-(`center` in the file names is kept for the files users already have; the code says `centre` throughout.)
+One spelling, `center`, in file names, code and docs (word2vec's `-cbow` / gensim's "center word" usage).
 """
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ def _pyplot():
 
 def pca_2d(rows):
     """Project rows (n, d) on their first two principal components: (n, 2)."""
-    centred = rows - rows.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T
+    centerd = rows - rows.mean(axis=0)
+    _, _, vt = np.linalg.svd(centerd, full_matrices=False)
+    return centerd @ vt[:2].T
 
 
 def plot_words(vec, words, out):

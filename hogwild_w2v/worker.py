@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batching import damping_context, iter_chunks, keep_probabilities, make_batch, negative_cdf
+from .batching import iter_chunks, keep_probabilities, make_batch, negative_cdf
 from .config import TrainConfig, learning_rate
 from .sgns import sgns_step
 from .shm import attach
@@ -77,7 +77,7 @@ def train_chunks(cfg, shared: Shared, corpus, offsets, bounds, counts, rng, wid,
     cdf = negative_cdf(counts, cfg.ns_exponent)
     n_chunks = len(bounds) - 1
     total_chunks = cfg.epochs * n_chunks
-    ctx = damping_context(counts, keep_prob, cdf, cfg.workers, cfg.batch_words, cfg.group, cfg.negatives_per_block)
+    acc = np.zeros(len(counts), dtype=np.float64)   # the kernel's row-total buffer, reused by every step
     n_batches = 0
     while True:
         command = int(shared.ctrl[COMMAND])
@@ -98,7 +98,7 @@ def train_chunks(cfg, shared: Shared, corpus, offsets, bounds, counts, rng, wid,
         want_loss = n_batches % LOSS_EVERY == 0
         n_batches += 1
         loss, pairs = sgns_step(shared.w_in, shared.w_out, batch, lr, want_loss=want_loss, damping=cfg.damping,
-                                 ctx=ctx)
+                                 acc=acc)
         if want_loss:
             shared.losses[wid, LOSS] += loss
             shared.losses[wid, PAIRS] += pairs

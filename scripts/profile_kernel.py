@@ -46,12 +46,12 @@ def main():
     for b in batches:                      # warm up: one pass, so the vectors are those of a trained model
         sgns.sgns_step(w_in, w_out, b, cfg.lr, want_loss=False)
     damping = args.damping == "on"
-    ctx = sgns.DampingContext.single(V)
+    acc = np.zeros(V)
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
     for b in batches:
-        sgns.sgns_step(w_in, w_out, b, cfg.lr, want_loss=False, damping=damping, ctx=ctx)
+        sgns.sgns_step(w_in, w_out, b, cfg.lr, want_loss=False, damping=damping, acc=acc)
     prof.disable()
     total = time.perf_counter() - t0
     print(f"{len(batches)} batches, {raw:,} tokens; prepare {prep / raw * 1e6:.2f} us/token, "

@@ -5,10 +5,10 @@ and gensim are measured against (docs/BENCHMARKS.md, "Parity"), and the tests' i
 
 It follows word2vec.c's `TrainModelThread` for `-cbow 0 -hs 0`:
   * a sentence is subsampled first (keep a word of count c with (sqrt(c/(s*T)) + 1) * s*T / c), then walked
-    word by word; the effective window of each centre is drawn uniformly from 1..window;
+    word by word; the effective window of each center is drawn uniformly from 1..window;
   * for every context word inside that window, word2vec.c's input is the *context's* syn0 row `l1`; it
-    predicts the centre's syn1neg row (label 1) and `negative` fresh negatives drawn from unigram ** 0.75
-    (a negative equal to the centre is skipped, as in word2vec.c), each output row updated at once,
+    predicts the center's syn1neg row (label 1) and `negative` fresh negatives drawn from unigram ** 0.75
+    (a negative equal to the center is skipped, as in word2vec.c), each output row updated at once,
     syn0[context] once the pair's negatives are done;
   * the learning rate decays linearly with the words processed over all epochs, floored at lr * 1e-4.
 Two documented differences, both on the side of exactness: the sigmoid is computed, not read from a

@@ -33,12 +33,12 @@ def test_windows_are_uniform_and_stay_inside_sentences():
     b = make_batch(tokens, sent, keep_probabilities(counts, 0), negative_cdf(counts), W, 5, 16, 16, rng,
                    subsample=False)
     nb, G, P = b.pos_mask.shape
-    centre_pos = np.arange(nb * G).reshape(nb, G)
+    center_pos = np.arange(nb * G).reshape(nb, G)
     span_pos = (np.arange(nb) * G)[:, None] + np.arange(-W, G + W)
     # no pair crosses a sentence boundary
     bi, gi, ci = np.nonzero(b.pos_mask)
-    assert np.all(sent[centre_pos[bi, gi]] == sent[span_pos[bi, ci]])
-    # an interior centre (>= W from its sentence's ends) has 2r contexts, r uniform in 1..W
+    assert np.all(sent[center_pos[bi, gi]] == sent[span_pos[bi, ci]])
+    # an interior center (>= W from its sentence's ends) has 2r contexts, r uniform in 1..W
     pos_in_sent = np.arange(n) % 30
     interior = ((pos_in_sent >= W) & (pos_in_sent < 30 - W))
     n_ctx = b.pos_mask.sum(axis=2).reshape(-1)[:n][interior]
@@ -46,7 +46,7 @@ def test_windows_are_uniform_and_stay_inside_sentences():
     freq = np.bincount(n_ctx // 2)[1:] / len(n_ctx)
     np.testing.assert_allclose(freq, 0.2, atol=0.01)
     # every pair's distance is within 1..W
-    dist = np.abs(span_pos[bi, ci] - centre_pos[bi, gi])
+    dist = np.abs(span_pos[bi, ci] - center_pos[bi, gi])
     assert dist.min() >= 1 and dist.max() <= W
 
 

@@ -4,11 +4,11 @@ import pytest
 
 from conftest import finite_difference_grad
 from hogwild_w2v.batching import keep_probabilities, make_batch, negative_cdf
-from hogwild_w2v.sgns import (batch_loss, input_curvature, overshoot_factor, row_totals, scatter_add_rows,
-                              sgns_step, trace_curvature)
+from hogwild_w2v.sgns import (active_terms, batch_loss, input_curvature, limit_score_steps, overshoot_factor,
+                              row_totals, scatter_add_rows, sgns_step, trace_curvature)
 
 
-def small_batch(seed=0, V=30, n=200, window=3, group=4, kb=5, direction="centre"):
+def small_batch(seed=0, V=30, n=200, window=3, group=4, kb=5, direction="center"):
     rng = np.random.default_rng(seed)
     counts = rng.integers(1, 100, size=V)
     tokens = rng.integers(0, V, size=n)
@@ -18,7 +18,7 @@ def small_batch(seed=0, V=30, n=200, window=3, group=4, kb=5, direction="centre"
 
 
 def reference_step(w_in, w_out, batch, lr):
-    """Obviously-correct loops: every positive pair and every (centre, negative) term, gradients summed
+    """Obviously-correct loops: every positive pair and every (center, negative) term, gradients summed
     at the batch's starting parameters, then applied."""
     d_in, d_out = np.zeros_like(w_in), np.zeros_like(w_out)
     sig = lambda z: 1.0 / (1.0 + np.exp(-z))
@@ -39,7 +39,7 @@ def reference_step(w_in, w_out, batch, lr):
     return w_in + d_in, w_out + d_out
 
 
-@pytest.mark.parametrize("seed,direction", [(0, "centre"), (1, "centre"), (2, "context")])
+@pytest.mark.parametrize("seed,direction", [(0, "center"), (1, "center"), (2, "context")])
 def test_batched_kernel_matches_per_pair_reference(seed, direction):
     batch, V = small_batch(seed, direction=direction)
     rng = np.random.default_rng(seed + 10)
@@ -85,8 +85,8 @@ def test_scatter_add_rows_adds_repeated_ids():
 
 
 def test_both_directions_pair_the_same_words():
-    """word2vec.c's order (context predicts centre) is the transpose of the textbook one: same positive pairs."""
-    a, _ = small_batch(7, direction="centre")
+    """word2vec.c's order (context predicts center) is the transpose of the textbook one: same positive pairs."""
+    a, _ = small_batch(7, direction="center")
     b, _ = small_batch(7, direction="context")
     pairs = lambda bt, flip: sorted(
         (int(bt.in_ids[k, i]), int(bt.out_ids[k, j]))[::-1 if flip else 1]
@@ -149,3 +149,38 @@ def test_damping_leaves_small_steps_alone_and_shrinks_stale_sums():
         assert np.all(ratio <= 1 + 1e-6) and ratio.min() < 0.9
         cos = (plain * damped).sum(1)[moved] / np.linalg.norm(plain, axis=1)[moved] / np.linalg.norm(damped, axis=1)[moved]
         np.testing.assert_allclose(cos, 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("axis", [1, 2])
+def test_trust_region_holds_every_rows_score_moves_to_the_limit(axis):
+    """After `limit_score_steps`, a row's summed step moves none of its batch's scores by more than the limit
+    (checked by loops over rows and terms); rows that moved every score less keep their step exactly."""
+    batch, V = small_batch(seed=3)
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=batch.in_ids.shape + (6,)).astype(np.float32)
+    y = rng.normal(size=batch.out_ids.shape + (6,)).astype(np.float32)
+    ids, other = (batch.in_ids, y) if axis == 2 else (batch.out_ids, x)
+    d = rng.normal(scale=0.5, size=ids.shape + (6,)).astype(np.float32)
+    active = active_terms(batch)
+
+    def worst_moves(steps):
+        total = {}
+        for idx in np.ndindex(ids.shape):
+            total[ids[idx]] = total.get(ids[idx], 0) + steps[idx].astype(np.float64)
+        worst = {}
+        for b, a, c in zip(*np.nonzero(active)):
+            e, o = ((b, a), (b, c)) if axis == 2 else ((b, c), (b, a))
+            worst[ids[e]] = max(worst.get(ids[e], 0.0), abs(total[ids[e]] @ other[o]))
+        return worst
+
+    before = worst_moves(d)
+    limited = d.copy()
+    limit_score_steps(limited, ids, other, batch, np.zeros(V), axis=axis, limit=1.5)
+    after = worst_moves(limited)
+    assert max(before.values()) > 1.5                                    # the test has rows to hold back
+    for row, move in before.items():
+        assert after[row] <= 1.5 * (1 + 1e-5)
+        if move <= 1.5:
+            assert np.array_equal(limited[ids == row], d[ids == row])
+        else:
+            assert after[row] == pytest.approx(1.5, rel=1e-4)            # held at the limit, not below it
