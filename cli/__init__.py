@@ -1,6 +1,9 @@
 """The `hw2v` command line: a thin click layer over the `hogwild_w2v` library.
 
-Installed as `hogwild_w2v.cli` (see pyproject.toml), so no top-level module named `cli` reaches site-packages.
+The folder sits at the top of the repository (the layout is given) but installs as `hogwild_w2v.cli`, through the
+`package-dir` mapping in pyproject.toml, so no top-level module named `cli` reaches site-packages; `from . import
+err` here means `hogwild_w2v.cli`. Only `hogwild_w2v/__main__.py` imports it from the library
+(docs/ARCHITECTURE.md).
 Library errors (`HW2VError`) become `Error: ...` with exit 1; bad arguments are click usage errors (exit 2).
 """
 from __future__ import annotations
@@ -14,6 +17,10 @@ from hogwild_w2v import __version__
 from hogwild_w2v.errors import HW2VError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+# option types shared by the commands
+POSITIVE = click.IntRange(min=1)
+NON_NEGATIVE = click.IntRange(min=0)
 
 
 def library_errors(fn):

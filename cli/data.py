@@ -13,8 +13,8 @@ from hogwild_w2v.download import SOURCES
 from hogwild_w2v.preprocess import preprocess as run_preprocess
 from hogwild_w2v.vectors import Vectors
 
-from . import err, library_errors, main
-from .train import NON_NEGATIVE, POSITIVE, default_workers, train_and_report
+from . import POSITIVE, err, library_errors, main
+from .train import default_workers, train_and_report
 
 DEMO_CORPUS = os.path.join(os.path.dirname(os.path.abspath(hogwild_w2v.__file__)), "corpora", "demo.txt.gz")
 
@@ -23,7 +23,7 @@ DEMO_CORPUS = os.path.join(os.path.dirname(os.path.abspath(hogwild_w2v.__file__)
 @main.command(context_settings={"show_default": True})
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--data-dir", required=True, type=click.Path(), help="Folder to write the corpus into.")
-@click.option("--min-count", default=5, type=NON_NEGATIVE, help="Drop words seen fewer times.")
+@click.option("--min-count", default=5, type=POSITIVE, help="Drop words seen fewer times.")
 @click.option("--max-vocab", type=POSITIVE, help="Keep only the N most frequent words.")
 @click.option("--val-input", type=click.Path(), help="Text to encode as the validation corpus (same vocabulary).")
 @click.option("--keep-case", is_flag=True, help="Do not lowercase.")
@@ -50,8 +50,6 @@ def preprocess(inputs, data_dir, min_count, max_vocab, val_input, keep_case, wik
     Example:
       hw2v preprocess wiki.train.tokens --val-input wiki.valid.tokens --data-dir data
     """
-    if min_count < 1:
-        raise click.BadParameter("must be at least 1", param_hint="'--min-count'")
     log = (lambda m: None) if quiet else err
     meta = run_preprocess(list(inputs), data_dir, min_count=min_count, max_vocab=max_vocab,
                           val_input=val_input, keep_case=keep_case, wikitext=wikitext, force=force, log=log)

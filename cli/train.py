@@ -10,11 +10,7 @@ import psutil
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.trainer import Interrupted, train as run_train
 
-from . import err, library_errors, main
-
-POSITIVE = click.IntRange(min=1)
-NON_NEGATIVE = click.IntRange(min=0)
-
+from . import NON_NEGATIVE, POSITIVE, err, library_errors, main
 
 def default_workers():
     return psutil.cpu_count(logical=False) or os.cpu_count() or 1

@@ -8,8 +8,7 @@ import click
 
 from hogwild_w2v.vectors import Vectors
 
-from . import err, library_errors, main
-from .train import POSITIVE
+from . import POSITIVE, err, library_errors, main
 
 
 # ---- infer ------------------------------------------------------------------------------------------

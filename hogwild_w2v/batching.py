@@ -59,8 +59,7 @@ def sentence_ids(offsets_local):
     return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
 
 
-def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_negatives, rng, subsample=True,
-               direction="center"):
+def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, shared_negatives, direction="center"):
     """Build a `Batch` from raw `tokens` (word ids) and their sentence numbers `sent`.
 
     direction "center": the center's input row predicts its contexts' output rows (A = G centers, B = the span);
@@ -72,7 +71,7 @@ def make_batch(tokens, sent, keep_prob, cdf, window, negative, group, shared_neg
     """
     raw = len(tokens)
     tokens = np.asarray(tokens, dtype=np.int64)
-    if subsample:
+    if keep_prob is not None:                        # None: no subsampling (--sample 0; validation batches)
         keep = rng.random(raw, dtype=np.float32) < keep_prob[tokens]
         tokens, sent = tokens[keep], sent[keep]
     n = len(tokens)

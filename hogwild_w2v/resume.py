@@ -1,4 +1,4 @@
-"""Resuming from a checkpoint: what must match, and where the run starts again.
+"""Where a run starts: fresh matrices, or a checkpoint (what must match, and where the run goes on).
 
 The position in the corpus is one number, `next_chunk` (batching.chunk_bounds cuts every epoch the same way
 for any number of workers), so a run resumes exactly with any `--workers`: no chunk is trained twice or skipped.
@@ -6,6 +6,11 @@ Worker k gets back its random stream when the checkpoint had a worker k, a fresh
 """
 from __future__ import annotations
 
+import shutil
+
+import numpy as np
+
+from . import checkpoint as ckpt
 from .config import TrainConfig
 from .errors import HW2VError
 
@@ -45,3 +50,33 @@ def rng_states(state, n_workers):
     """Each new worker's saved random stream, or None (a fresh stream) where the checkpoint had fewer workers."""
     saved = [w["rng"] for w in state["worker_states"]] if state else []
     return [saved[k] if k < len(saved) else None for k in range(n_workers)]
+
+
+def init_matrices(vocab_size, dim, seed):
+    """word2vec.c's initialisation: input vectors uniform in +-0.5/dim, output vectors zero."""
+    rng = np.random.default_rng(seed)
+    w_in = (rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+    return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
+
+
+def starting_point(ckpt_dir, cfg, data, train_sents, resume, force, flag_names=None, warn=None):
+    """(w_in, w_out, checkpoint state or None) to start from: the newest intact checkpoint with `resume`, else
+    fresh matrices; an earlier run's checkpoints are removed with `force` and refused without it."""
+    if resume:
+        found = ckpt.load_latest(ckpt_dir, warn=warn or (lambda msg: None))
+        if found is None:
+            raise HW2VError(f"no checkpoint to resume from in '{ckpt_dir}'")
+        _, w_in, w_out, state = found
+        check_resumable(state, cfg, data, train_sents, flag_names)
+    else:
+        if ckpt.list_checkpoints(ckpt_dir):
+            if not force:
+                # a fresh run would number its checkpoints from 1 and prune the earlier run's: refuse
+                raise HW2VError(f"'{ckpt_dir}' holds checkpoints of an earlier run: continue it with --resume, "
+                                f"or start over with --force")
+            shutil.rmtree(ckpt_dir)
+        w_in, w_out = init_matrices(len(data.words), cfg.dim, cfg.seed)
+        state = None
+    if w_in.shape != (len(data.words), cfg.dim):
+        raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
+    return w_in, w_out, state

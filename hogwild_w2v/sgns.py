@@ -24,7 +24,7 @@ The loss of a batch (all rows read before any update, so a batch is one SGD step
     L = sum_pos softplus(-s) + sum_neg w * softplus(s)
 and the update is w -= lr * dL/dw, scattered so that repeated rows add up; except for curvature damping.
 
-Curvature damping (the one departure from plain SGD; docs/BENCHMARKS.md measures it). Every term of a batch is
+Curvature damping (with the trust region below, the departures from plain SGD; docs/BENCHMARKS.md measures them). Every term of a batch is
 computed at the same, stale parameters, and a row's terms are summed; word2vec.c applies them one after another,
 each seeing the previous ones. When one row takes many terms in one batch (a frequent word filling many columns;
 a center with a wide window and many negatives) the stale sum can step past the minimum along its direction and
@@ -35,17 +35,21 @@ scaled by min(1, 1/a): never past the minimum. lambda is
     batches where the trace bound says a could reach 1 (the trace overstates it ~4x on real text);
   * for output rows, the trace of the row's Hessian summed over the batch (`trace_curvature`, `row_totals`),
     within ~10% of the exact value there;
-Then a trust region: the quadratic model behind a is only good while the sigmoids it was measured at hold, so
-no row's step (its entries summed) may move any score of its batch by more than SCORE_STEP (1.0; sigma' changes
-by at most ~e over such a move). Early in training, when vectors are small and grow fast, a frequent row's step
-can pass that long before its curvature says so (text without subsampling, window 10 / negative 15, lr 0.05,
-diverged in ten batches); two Hogwild workers stepping one row at once from the same parameters are held to 2.
-The check is exact (one matmul a side) and runs only in batches where a norm bound says a score could move that
-far: on real text at the defaults, rarely or never.
+Then a trust region (`limit_score_steps`): the quadratic model behind a holds only near the sigmoids it was
+measured at, so no row's step (its entries summed) may move any score of its batch by more than SCORE_STEP = 8.
+Early in training, when vectors are small and grow fast, a frequent row's step can pass that long before its
+curvature says so: without subsampling, at window 10 / negative 15 / lr 0.05, training diverged within ten
+batches; and two Hogwild workers stepping one row at once from the same parameters doubled a step the damping
+had judged safe (4 of 20 two-worker runs diverged on the test corpus). The limit is checked by Cauchy-Schwarz:
+(sum of the row's entry step lengths) x (the longest vector on the other side) <= 8, which overstates real
+moves several times and costs two norms and a row total a side. On a model trained on the bench corpus it binds
+in ~1.5% of batches, on the output rows of the most frequent words; otherwise it only stops runaways. (An exact check of every move, triggered by the same bound, was tried at a
+limit of 4 and cost 3x as much.)
 For nearly every row a < 1 and the step is exactly plain SGD. Gentler or stronger rules were measured and lost:
 a smooth factor (1 - exp(-a)) / a shrank every step a little and learnt less; stopping output rows half way
-(a > 0.5) was stable to lr 0.1 but cost 0.5 point of analogy accuracy on the bench corpus. Skip-gram is stable to
-lr 0.05 at every window and `negative` tested; beyond that the divergence check stops the run.
+(a > 0.5) was stable to lr 0.1 but cost 0.5 point of analogy accuracy on the bench corpus; counting other Hogwild
+workers' share of a frequent row's curvature cost 1 point at 2 workers there. The divergence check in the trainer
+stays as the last guard.
 """
 from __future__ import annotations
 
@@ -72,7 +76,7 @@ class Batch:
         return self.pos_mask.shape[2]
 
 
-SCORE_STEP = 4.0       # the most a row's step may move one of its batch's scores (trust region)
+SCORE_STEP = 8.0       # the most a row's summed step may move one of its batch's scores (the trust region)
 
 
 def _scores(w_in, w_out, batch):
@@ -123,13 +127,17 @@ def input_curvature(h, dx, y):
     return proj.sum(axis=2) / np.maximum(np.einsum("bad,bad->ba", dx, dx), np.float32(1e-30))
 
 
-def trace_curvature(h, v, axis):
+def squared_norms(v):
+    """|v_k|^2 of each vector of (nb, K, dim) -> (nb, K)."""
+    return np.einsum("bkd,bkd->bk", v, v)
+
+
+def trace_curvature(h, v_sq, axis):
     """The trace sum_j h_j |v_j|^2 of each entry's Hessian: an upper bound of its curvature in any direction.
 
-    `h` (nb, A, C); `v`: the vectors on the terms' axis, (nb, C, dim) for `axis=2` (input entries, -> (nb, A)) or
-    (nb, A, dim) for `axis=1` (output entries, -> (nb, C)).
+    `h` (nb, A, C); `v_sq`: the squared norms (`squared_norms`) of the vectors on the terms' axis, (nb, C) for
+    `axis=2` (input entries, -> (nb, A)) or (nb, A) for `axis=1` (output entries, -> (nb, C)).
     """
-    v_sq = np.einsum("bkd,bkd->bk", v, v)                              # (nb, C) or (nb, A)
     if axis == 2:
         return np.matmul(h, v_sq[..., None])[..., 0]                   # (nb, A, C) @ (nb, C, 1) -> (nb, A)
     return np.matmul(v_sq[:, None, :], h)[:, 0, :]                     # (nb, 1, A) @ (nb, A, C) -> (nb, C)
@@ -162,87 +170,102 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True, acc=None):
     Returns the batch's total loss (0.0 when `want_loss` is False) and its number of positive pairs.
     `damping=False` gives the plain SGD step (the gradient of `batch_loss`); with damping, rows are scaled as
     the module docstring says. `acc`: the zeroed row-total buffer of `row_totals` (len >= vocabulary), kept by
-    the caller across steps; None allocates one.
+    the caller across steps; None allocates one. Each stage is a named function, so that
+    `scripts/profile_kernel.py` times exactly what trains.
     """
     x, y, s = _scores(w_in, w_out, batch)
-    p = batch.span
-    loss = 0.0
-    if want_loss:
-        loss = batch_loss_from_scores(s, batch)
-    # sigmoid; the clip only keeps exp() finite, the gradient beyond +-30 is below float32 resolution
-    np.clip(s, -30.0, 30.0, out=s)
-    sig = np.exp(-s, out=s)
-    sig += 1.0
-    np.reciprocal(sig, out=sig)                       # (nb, A, B+Kb): sigma(s)
+    loss = batch_loss_from_scores(s, batch) if want_loss else 0.0
+    sig = _sigmoid(s)                                 # (nb, A, B+Kb), in place of s
+    h = _term_curvatures(sig, batch) if damping else None
+    g = _score_gradients(sig, batch, lr)              # (nb, A, B+Kb), in place of sig: -lr * dL/ds
+    dx, dy = _row_steps(g, x, y)
     if damping:
         if acc is None:
             acc = np.zeros(max(len(w_in), len(w_out)), dtype=np.float64)
-        h = 1.0 - sig
-        h *= sig                                      # (nb, A, B+Kb): sigma'(s), the curvature of each term
-        h[..., :p] *= batch.pos_mask
-        h[..., p:] *= batch.neg_weight[..., None]
-    g = sig                                           # reuse: g = -dL/ds, scaled by lr below
-    gp = g[..., :p]
-    np.subtract(1.0, gp, out=gp)                      # positives: 1 - sigma(s)
-    gp *= batch.pos_mask
-    gn = g[..., p:]
-    gn *= -batch.neg_weight[..., None]                # negatives: -w * sigma(s)
-    g *= np.float32(lr)
-    dx = np.matmul(g, y)                              # (nb, A, B+Kb) @ (nb, B+Kb, d) -> (nb, A, d)
-    dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, B+Kb, A) @ (nb, A, d) -> (nb, B+Kb, d)
-    if damping:
-        # output rows (a frequent word's, above all, filling many columns of a batch)
-        a_out = row_totals(batch.out_ids, lr * trace_curvature(h, x, axis=1), acc)      # (nb, B+Kb)
-        dy *= overshoot_factor(a_out)[..., None]
-        # input rows (a center with a wide window and many negatives): only stop a step from overshooting
-        _damp_input_rows(h, dx, y, batch.in_ids, lr, acc)
-        limit_score_steps(dx, batch.in_ids, y, batch, acc, axis=2)
-        limit_score_steps(dy, batch.out_ids, x, batch, acc, axis=1)
+        x_sq, y_sq = squared_norms(x), squared_norms(y)                       # (nb, A), (nb, B+Kb)
+        _damp_output_rows(h, x_sq, dy, batch.out_ids, lr, acc)
+        _damp_input_rows(h, dx, y, y_sq, batch.in_ids, lr, acc)
+        limit_score_steps(dx, batch.in_ids, float(y_sq.max()), acc)
+        limit_score_steps(dy, batch.out_ids, float(x_sq.max()), acc)
     scatter_add_rows(w_in, batch.in_ids, dx)
     scatter_add_rows(w_out, batch.out_ids, dy)
     return loss, batch.n_pairs
 
 
-def _damp_input_rows(h, dx, y, in_ids, lr, acc):
+def _sigmoid(s):
+    """sigma(s), in place; the clip only keeps exp() finite (beyond +-30 the gradient is below float32 resolution)."""
+    np.clip(s, -30.0, 30.0, out=s)
+    sig = np.exp(-s, out=s)
+    sig += 1.0
+    return np.reciprocal(sig, out=sig)
+
+
+def _term_curvatures(sig, batch):
+    """sigma'(s) times each term's weight (0 where there is no term): the curvature of each term of the loss."""
+    p = batch.span
+    h = 1.0 - sig
+    h *= sig
+    h[..., :p] *= batch.pos_mask
+    h[..., p:] *= batch.neg_weight[..., None]
+    return h
+
+
+def _score_gradients(sig, batch, lr):
+    """-lr * dL/ds, in place of `sig`: positives lr * (1 - sigma(s)), negatives -lr * w * sigma(s)."""
+    p = batch.span
+    g = sig
+    gp = g[..., :p]
+    np.subtract(1.0, gp, out=gp)
+    gp *= batch.pos_mask
+    gn = g[..., p:]
+    gn *= -batch.neg_weight[..., None]
+    g *= np.float32(lr)
+    return g
+
+
+def _row_steps(g, x, y):
+    """Each entry's SGD step: dx (nb, A, d) for input entries, dy (nb, B+Kb, d) for output entries."""
+    dx = np.matmul(g, y)                              # (nb, A, B+Kb) @ (nb, B+Kb, d) -> (nb, A, d)
+    dy = np.matmul(g.transpose(0, 2, 1), x)           # (nb, B+Kb, A) @ (nb, A, d) -> (nb, B+Kb, d)
+    return dx, dy
+
+
+def _damp_output_rows(h, x_sq, dy, out_ids, lr, acc):
+    """Scale `dy` in place by min(1, 1/a), a = lr x the trace of each output row's Hessian summed over the batch
+    (a frequent word's row, above all, filling many columns)."""
+    a_out = row_totals(out_ids, lr * trace_curvature(h, x_sq, axis=1), acc)              # (nb, B+Kb)
+    dy *= overshoot_factor(a_out)[..., None]
+
+
+def _damp_input_rows(h, dx, y, y_sq, in_ids, lr, acc):
     """Scale `dx` in place by min(1, 1/a), a = lr x the exact curvature of each input row along its step.
 
-    The trace bounds the curvature from above (and overstates it ~4x on real text), so when no row's trace total
-    exceeds 1 every step stands as it is and the exact Rayleigh quotient is not computed. (Computing it only for
-    the entries of the rows over 1 costs more than this one matmul: the gathers copy their blocks' vectors.)"""
-    total = row_totals(in_ids, lr * trace_curvature(h, y, axis=2), acc)                # (nb, A)
-    if total.max() <= 1.0:
+    The trace bounds the curvature from above (and overstates it ~4x on real text), so a row whose trace total is
+    at most 1 keeps its step, and the exact Rayleigh quotient is computed only for the entries of the other rows
+    (a few frequent centers, in about half the batches on real text), block by block."""
+    total = row_totals(in_ids, lr * trace_curvature(h, y_sq, axis=2), acc)             # (nb, A)
+    over = total > 1.0
+    if not over.any():
         return
-    total = row_totals(in_ids, lr * input_curvature(h, dx, y), acc)                    # (nb, A)
-    dx *= overshoot_factor(total)[..., None]
+    bb, aa = np.nonzero(over)                                                          # (m,), (m,): entries
+    step = dx[bb, aa]                                                                  # (m, dim)
+    proj = np.empty(h.shape[:1] + h.shape[2:], dtype=np.float32)[:0]                   # (0, C)
+    parts = [np.matmul(step[bb == b], y[b].T) for b in np.unique(bb)]                 # each (k_b, C)
+    proj = np.concatenate(parts) if parts else proj                                   # (m, C), ordered by block
+    proj *= proj
+    proj *= h[bb, aa]
+    exact = proj.sum(axis=1) / np.maximum(squared_norms(step[None])[0], np.float32(1e-30))   # (m,)
+    a = row_totals(in_ids[bb, aa], lr * exact, acc)                                    # (m,)
+    dx[bb, aa] = step * overshoot_factor(a)[:, None]
 
 
-def active_terms(batch):
-    """(nb, A, B+Kb) bool: the terms of the batch's loss (its positive pairs; the negatives of real input rows)."""
-    neg = np.broadcast_to((batch.neg_weight > 0)[..., None], batch.neg_weight.shape + (batch.out_ids.shape[1] - batch.span,))
-    return np.concatenate([batch.pos_mask, neg], axis=2)
+def limit_score_steps(d, ids, other_sq_max, acc, limit=SCORE_STEP):
+    """Scale each row's step in place so that it cannot move any score of the batch by more than `limit`.
 
-
-def limit_score_steps(d, ids, other, batch, acc, axis, limit=SCORE_STEP):
-    """Scale each row's step in place so that it moves none of its `active` terms' scores by more than `limit`.
-
-    `d` (nb, E, dim): the steps of the entries `ids` (nb, E) on one side; `other` (nb, F, dim): the vectors on
-    the other side of their terms; `axis`: 2 when `d` are input entries
-    (E = A), 1 when output entries (E = C). A row's move of score (i, j) is (its entries' steps summed) . other_j.
-    """
-    norms = np.sqrt(np.einsum("bed,bed->be", d, d))                                  # (nb, E)
-    bound = row_totals(ids, norms, acc) * np.sqrt(np.einsum("bfd,bfd->bf", other, other).max())
-    if bound.max() <= limit:                 # |sum of steps| x the longest vector: no score can move that far
-        return
-    flat = ids.reshape(-1)
-    rows, inv = np.unique(flat, return_inverse=True)                                  # (U,), (nb*E,)
-    dim = d.shape[-1]
-    total = np.zeros((len(rows), dim), dtype=d.dtype)
-    scatter_add_rows(total, inv, d.reshape(-1, dim))                                  # (U, dim): each row's step
-    step = total[inv].reshape(d.shape)                                                # (nb, E, dim)
-    moves = np.abs(np.matmul(step, other.transpose(0, 2, 1)))                         # (nb, E, F)
-    if axis == 1:
-        moves = moves.transpose(0, 2, 1)                                              # (nb, A, C) like `active`
-    moves *= active_terms(batch)
-    worst = np.zeros(len(rows))
-    np.maximum.at(worst, inv, moves.max(axis=axis).reshape(-1))                      # (U,) the row's largest move
-    d *= (limit / np.maximum(worst, limit)).astype(np.float32)[inv].reshape(ids.shape + (1,))
+    `d` (nb, E, dim): the steps of the entries `ids` (nb, E) on one side; `other_sq_max`: the largest squared norm
+    of a vector on the other side. A row's move of a score is (its entries' steps summed) . that vector, at most
+    (sum of its entries' |step|) x the longest such vector (Cauchy-Schwarz), so holding that product to `limit`
+    guarantees the trust region without computing a single move."""
+    bound = row_totals(ids, np.sqrt(squared_norms(d)), acc) * np.sqrt(other_sq_max)      # (nb, E)
+    if bound.max() > limit:
+        d *= (limit / np.maximum(bound, limit)).astype(np.float32)[..., None]

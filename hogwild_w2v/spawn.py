@@ -1,8 +1,12 @@
-"""Starting and stopping the worker processes."""
+"""Starting and stopping the worker processes; the resource tracker that outlives a closed terminal; their memory."""
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+from multiprocessing import resource_tracker
+
+import psutil
 
 from .worker import COMMAND, STOP, WorkerSpec, worker_main
 
@@ -47,3 +51,23 @@ def stop_workers(procs, ctrl):
         if p.is_alive():
             p.kill()
             p.join(timeout=2)
+
+
+def start_resource_tracker_ignoring_sighup():
+    """Python's resource tracker (which unlinks our segments if the coordinator is SIGKILLed) ignores SIGINT and
+    SIGTERM but dies of SIGHUP, which a closed terminal sends to the whole group; an ignored disposition is
+    inherited across exec, so start it while SIGHUP is ignored."""
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, old)
+
+
+def tree_rss():
+    """Resident memory of this process and its children (shared pages count once per process)."""
+    try:
+        me = psutil.Process()
+        return me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
+    except psutil.Error:
+        return None

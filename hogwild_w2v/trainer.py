@@ -3,38 +3,39 @@
     coordinator                                   worker k (spawned process)
     -----------                                   --------------------------
     w_in, w_out, progress, losses, ctrl  --shm-->  attach by name, memory-map corpus.bin / offsets.npy
-    polls progress, prints, logs                   walks sentences [share_k), one batch at a time
-    PAUSE + generation  ------------------------>  at a batch boundary: send (epoch, position, rng state)
-    saves checkpoint, RUN  -------------------->   goes on
+    polls progress, prints, logs                   claims the next chunk (ctrl NEXT_CHUNK), one batch each
+    PAUSE + generation  ------------------------>  at a batch boundary: send its random state, wait
+    saves checkpoint (next_chunk), RUN  -------->  goes on
     STOP  -------------------------------------->  returns
+
+Around it: where a run starts (resume.py), the validation slice (validation.py), divergence and dead workers
+(health.py), processes (spawn.py), files (checkpoint.py, outputs.py).
 """
 from __future__ import annotations
 
 import multiprocessing as mp
-from multiprocessing import resource_tracker
 import os
 import queue as queue_mod
-import shutil
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import psutil
 
 from . import checkpoint as ckpt
 from .batching import chunk_bounds
 from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError
+from .health import Diverged, divergence, worker_failure
 from .outputs import outputs_exist, save_outputs
 from .progress import Progress
-from .resume import check_resumable, rng_states, words_done
+from .resume import rng_states, starting_point, words_done
 from .shm import SharedArrays
-from .spawn import start_workers, stop_workers
-from .validation import VAL_TOKENS, mean_loss, validation_batches
+from .spawn import start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
+from .validation import mean_loss, plan_validation
 from .worker import COMMAND, DONE, GENERATION, NEXT_CHUNK, PAUSE, RUN, STATUS, WORDS
 
 # Ctrl-C, kill, and a closed terminal: each finishes the batch, checkpoints and exits 128 + signal number
@@ -49,50 +50,8 @@ class Interrupted(Exception):
         self.signum, self.checkpoint = signum, checkpoint
 
 
-class WorkerDied(HW2VError):
-    pass
-
-
-class Diverged(HW2VError):
-    pass
-
-
-# A fresh model scores 0 everywhere, so its loss per positive pair is (1 + negative) * log 2; training lowers it.
-# A loss this many times above that start, or a vector longer than MAX_NORM (healthy vectors stay below ~10:
-# beyond |s| ~ 30 the sigmoid is flat in float32), means the run has diverged, finite or not.
-DIVERGED_LOSS_FACTOR = 3.0
-MAX_NORM = 1e3
-
-
-def divergence(cfg, loss, w_in=None, w_out=None):
-    """A one-line reason if the run has diverged, else None (matrices are checked in row chunks)."""
-    start = (1 + cfg.negative) * np.log(2.0)
-    if loss is not None and not np.isfinite(loss):
-        return "the loss is not finite"
-    if loss is not None and loss > DIVERGED_LOSS_FACTOR * start:
-        return f"the loss per pair is {loss:.3g}, above {DIVERGED_LOSS_FACTOR:g}x its starting value {start:.3g}"
-    for name, mat in (("input", w_in), ("output", w_out)):
-        if mat is None:
-            continue
-        for lo in range(0, len(mat), 65536):
-            block = mat[lo:lo + 65536]
-            norm_sq = np.einsum("ij,ij->i", block, block)
-            if not np.all(norm_sq <= MAX_NORM ** 2):        # also catches NaN
-                if not np.all(np.isfinite(norm_sq)):
-                    return f"an {name} vector is not finite"
-                return f"an {name} vector's length is {np.sqrt(norm_sq.max()):.3g}, above {MAX_NORM:g}"
-    return None
-
-
 def default_checkpoint_dir(prefix):
     return prefix + "_checkpoints"
-
-
-def init_matrices(vocab_size, dim, seed):
-    """word2vec.c's initialisation: input vectors uniform in +-0.5/dim, output vectors zero."""
-    rng = np.random.default_rng(seed)
-    w_in = (rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
-    return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
 
 
 @dataclass
@@ -108,6 +67,21 @@ class _Run:
     val_batches: list | None
     words_at_start: int
     resumed_state: dict | None
+
+
+@dataclass
+class _LoopState:
+    """What the polling loop remembers between polls."""
+    t_start: float
+    last_ckpt: float
+    epochs_seen: int
+    last_loss: np.ndarray                 # (loss sum, pairs) at the last report
+    last_report: float = 0.0
+    recent_loss: float | None = None      # loss per pair of the batches measured since the last report
+    val_loss: float | None = None
+    val_history: list = field(default_factory=list)
+    pauses: list = field(default_factory=list)
+    ckpt_path: str | None = None
 
 
 class Coordinator:
@@ -139,56 +113,17 @@ class Coordinator:
         self.stop_signal = signum
 
     # ---- the run -------------------------------------------------------------------------------
-    def _plan(self):
-        """Which sentences train (the rest may be the validation slice), and the fixed validation batches."""
-        cfg, data = self.cfg, self.data
-        offsets = data.offsets
-        n_sent = len(offsets) - 1
-        val_batches, train_sents = None, n_sent
-        if cfg.val:
-            if data.val_corpus is not None:
-                val_batches = validation_batches(data.val_corpus, data.val_offsets, data.counts, cfg)
-            else:                          # hold back the last ~1% of sentences (at most VAL_TOKENS tokens)
-                held = min(VAL_TOKENS, data.tokens // 100)
-                train_sents = int(np.searchsorted(offsets, data.tokens - held, side="left"))
-                if train_sents < 1 or train_sents >= n_sent:
-                    raise HW2VError("--val: the corpus is too small to hold back a validation slice; "
-                                    "use preprocess --val-input")
-                val_batches = validation_batches(data.corpus, offsets, data.counts, cfg, train_sents)
-        return train_sents, val_batches
-
-    def _starting_point(self, train_sents):
-        """(w_in, w_out, checkpoint state or None) to start from."""
-        cfg, data = self.cfg, self.data
-        if self.resume:
-            found = ckpt.load_latest(self.ckpt_dir, warn=lambda m: self._warn(m))
-            if found is None:
-                raise HW2VError(f"no checkpoint to resume from in '{self.ckpt_dir}'")
-            _, w_in0, w_out0, state = found
-            check_resumable(state, cfg, data, train_sents, self.flag_names)
-            self.step = state["step"]
-        else:
-            if ckpt.list_checkpoints(self.ckpt_dir):
-                if not self.force:
-                    # a fresh run would number its checkpoints from 1 and prune the earlier run's: refuse
-                    raise HW2VError(f"'{self.ckpt_dir}' holds checkpoints of an earlier run: continue it with "
-                                    f"--resume, or start over with --force")
-                shutil.rmtree(self.ckpt_dir)
-            w_in0, w_out0 = init_matrices(len(data.words), cfg.dim, cfg.seed)
-            state = None
-        if w_in0.shape != (len(data.words), cfg.dim):
-            raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
-        return w_in0, w_out0, state
-
     def run(self):
         cfg, data = self.cfg, self.data
-        train_sents, val_batches = self._plan()
+        train_sents, val_batches = plan_validation(self.data, cfg)
         offsets = data.offsets
         train_tokens = int(offsets[train_sents])
         total_words = cfg.epochs * train_tokens
         bounds = chunk_bounds(offsets[:train_sents + 1], cfg.batch_words)
         total_chunks = cfg.epochs * (len(bounds) - 1)
-        w_in0, w_out0, state = self._starting_point(train_sents)
+        w_in0, w_out0, state = starting_point(self.ckpt_dir, cfg, data, train_sents, self.resume, self.force,
+                                              self.flag_names, warn=self._warn)
+        self.step = state["step"] if state else 0
         next_chunk = state["next_chunk"] if state else 0
         if next_chunk >= total_chunks:
             return self._already_complete(w_in0, w_out0, state)
@@ -196,7 +131,7 @@ class Coordinator:
         V, d = w_in0.shape
         main_thread = threading.current_thread() is threading.main_thread()
         if main_thread:
-            _start_resource_tracker_ignoring_sighup()
+            start_resource_tracker_ignoring_sighup()
         shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
                             "progress": ((n, 2), np.int64), "losses": ((n, 2), np.float64),
                             "ctrl": ((3,), np.int64)})
@@ -250,17 +185,11 @@ class Coordinator:
             raise Diverged(f"training diverged: {why}. The last checkpoint is kept; lower --lr to continue.")
 
     def _check_workers(self, procs, status, queue):
-        for k, p in enumerate(procs):
-            if p.exitcode is not None and status[k] != DONE:
-                self._drain(queue)           # its last message was sent before it exited
-                if k in self.worker_errors:
-                    how = f"failed: {self.worker_errors[k]}"
-                elif p.exitcode < 0:
-                    how = f"was killed by {signal.Signals(-p.exitcode).name}"
-                else:
-                    how = f"exited with code {p.exitcode}"
-                raise WorkerDied(f"worker {k} (pid {p.pid}) {how}; the last checkpoint is intact, "
-                                 f"continue with --resume")
+        if any(p.exitcode is not None and status[k] != DONE for k, p in enumerate(procs)):
+            self._drain(queue)               # a dead worker's last message was sent before it exited
+            failure = worker_failure(procs, status, self.worker_errors, DONE)
+            if failure is not None:
+                raise failure
 
     def _drain(self, queue):
         """Messages that arrive outside a pause: errors are kept for `_check_workers`, the rest dropped."""
@@ -308,22 +237,17 @@ class Coordinator:
     def _report(self, run, words, recent_loss, val_loss, force=False):
         a = run.shm.arrays
         run.progress.update(words, learning_rate(self.cfg, words, run.total_words), recent_loss, val_loss,
-                            _tree_rss(), force=force, per_worker=a["progress"][:, WORDS].tolist())
+                            tree_rss(), force=force, per_worker=a["progress"][:, WORDS].tolist())
 
     def _loop(self, run):
         """Poll the workers: report once a second, checkpoint when due, stop on a signal, finish when all are done."""
         a = run.shm.arrays
-        cfg = self.cfg
-        t_start = time.time()
-        last_ckpt = time.time()
-        last_report = 0.0
-        epochs_seen = run.words_at_start // run.train_tokens
-        last_loss = a["losses"].sum(axis=0).copy()
-        recent_loss, val_loss, val_history, pauses = None, None, [], []
+        st = _LoopState(t_start=time.time(), last_ckpt=time.time(),
+                        epochs_seen=run.words_at_start // run.train_tokens,
+                        last_loss=a["losses"].sum(axis=0).copy())
         if run.val_batches is not None:    # the starting point, so that every later value has a reference
-            val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
-            val_history.append({"epoch": run.words_at_start / run.train_tokens, "val_loss": val_loss})
-        ckpt_path = None
+            st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
+            st.val_history.append({"epoch": run.words_at_start / run.train_tokens, "val_loss": st.val_loss})
         while True:
             time.sleep(0.05)
             self._drain(run.queue)
@@ -332,67 +256,60 @@ class Coordinator:
             words = int(a["progress"][:, WORDS].sum())
             all_done = bool(np.all(status == DONE))
             now = time.time()
-            if now - last_report >= 1.0 or all_done:
-                last_report = now
-                tot = a["losses"].sum(axis=0)
-                dl = tot - last_loss
-                if dl[1] > 0:
-                    recent_loss = float(dl[0] / dl[1])
-                    self._check_divergence(recent_loss)
-                last_loss = tot.copy()
-                self._report(run, words, recent_loss, val_loss)
+            if now - st.last_report >= 1.0 or all_done:
+                self._report_progress(run, st, words, now)
             if self.stop_signal is not None:
-                self._check_divergence(recent_loss, a)
-                ckpt_path, dt = self._checkpoint(run)
-                run.progress.message(f"checkpoint written to {ckpt_path} ({dt:.2f} s)")
-                raise Interrupted(self.stop_signal, ckpt_path)
-            epochs_now = min(words // run.train_tokens, cfg.epochs)
-            due = now - last_ckpt >= self.checkpoint_every
-            if epochs_now > epochs_seen or due or all_done:
-                self._check_divergence(recent_loss, a)      # never checkpoint, nor save, a diverged model
-                if epochs_now > epochs_seen and run.val_batches is not None:
-                    val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
-                    val_history.append({"epoch": int(epochs_now), "val_loss": val_loss})
-                epochs_seen = epochs_now
-                ckpt_path, dt = self._checkpoint(run)
-                pauses.append(dt)
-                last_ckpt = time.time()
+                self._check_divergence(st.recent_loss, a)
+                path, dt = self._checkpoint(run)
+                run.progress.message(f"checkpoint written to {path} ({dt:.2f} s)")
+                raise Interrupted(self.stop_signal, path)
+            self._checkpoint_if_due(run, st, words, now, all_done)
             if all_done:
-                break
-        elapsed = time.time() - t_start
+                return self._finish(run, st, words)
+
+    def _report_progress(self, run, st, words, now):
+        """The progress line, and the divergence check on the loss of the batches measured since the last one."""
+        st.last_report = now
+        tot = run.shm.arrays["losses"].sum(axis=0)
+        dl = tot - st.last_loss
+        if dl[1] > 0:
+            st.recent_loss = float(dl[0] / dl[1])
+            self._check_divergence(st.recent_loss)
+        st.last_loss = tot.copy()
+        self._report(run, words, st.recent_loss, st.val_loss)
+
+    def _checkpoint_if_due(self, run, st, words, now, all_done):
+        """At each epoch's end (with the validation loss), every --checkpoint-every seconds, and at the end."""
+        a = run.shm.arrays
+        epochs_now = min(words // run.train_tokens, self.cfg.epochs)
+        if not (epochs_now > st.epochs_seen or now - st.last_ckpt >= self.checkpoint_every or all_done):
+            return
+        self._check_divergence(st.recent_loss, a)      # never checkpoint, nor save, a diverged model
+        if epochs_now > st.epochs_seen and run.val_batches is not None:
+            st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
+            st.val_history.append({"epoch": int(epochs_now), "val_loss": st.val_loss})
+        st.epochs_seen = epochs_now
+        st.ckpt_path, dt = self._checkpoint(run)
+        st.pauses.append(dt)
+        st.last_ckpt = time.time()
+
+    def _finish(self, run, st, words):
+        """The last progress line, the outputs, and what `PREFIX_config.json` records."""
+        a = run.shm.arrays
+        elapsed = time.time() - st.t_start
         tot = a["losses"].sum(axis=0)
-        info = {"config": cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
+        info = {"config": self.cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
                 "vocab_sha256": self.data.vocab_sha256, "vocab_size": len(self.data.words),
                 "train_tokens": run.train_tokens, "epochs_done": words / run.train_tokens, "words_done": words,
-                "final_train_loss": recent_loss, "mean_train_loss_this_run": float(tot[0] / max(tot[1], 1)),
-                "val_loss": val_history, "words_per_s": (words - run.words_at_start) / max(elapsed, 1e-9),
-                "train_seconds": elapsed, "checkpoint": ckpt_path,
-                "checkpoint_pause_s_max": max(pauses) if pauses else None,
+                "final_train_loss": st.recent_loss, "mean_train_loss_this_run": float(tot[0] / max(tot[1], 1)),
+                "val_loss": st.val_history, "words_per_s": (words - run.words_at_start) / max(elapsed, 1e-9),
+                "train_seconds": elapsed, "checkpoint": st.ckpt_path,
+                "checkpoint_pause_s_max": max(st.pauses) if st.pauses else None,
                 "worker_words": a["progress"][:, WORDS].tolist(),
                 "resumed_from_step": run.resumed_state["step"] if run.resumed_state else None}
-        self._report(run, words, recent_loss, val_loss, force=True)
+        self._report(run, words, st.recent_loss, st.val_loss, force=True)
         save_outputs(self.prefix, a["w_in"].copy(), a["w_out"].copy(), info)
         return info
-
-
-def _start_resource_tracker_ignoring_sighup():
-    """Python's resource tracker (which unlinks our segments if the coordinator is SIGKILLed) ignores SIGINT and
-    SIGTERM but dies of SIGHUP, which a closed terminal sends to the whole group; an ignored disposition is
-    inherited across exec, so start it while SIGHUP is ignored."""
-    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        signal.signal(signal.SIGHUP, old)
-
-
-def _tree_rss():
-    """Resident memory of this process and its children (shared pages count once per process)."""
-    try:
-        me = psutil.Process()
-        return me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
-    except psutil.Error:
-        return None
 
 
 def train(data_dir, prefix, cfg: TrainConfig, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .batching import chunk_bounds, iter_chunks, make_batch, negative_cdf
+from .errors import HW2VError
 from .sgns import batch_loss
 
 VAL_TOKENS = 100_000          # validation loss is measured on at most this many held-out tokens
@@ -17,11 +18,27 @@ def validation_batches(corpus, offsets, counts, cfg, first_sent=0):
     end = min(max(end, first_sent + 1), len(offsets) - 1)
     bounds = first_sent + chunk_bounds(np.asarray(offsets[first_sent:end + 1]) - offsets[first_sent],
                                        cfg.batch_words)
-    return [make_batch(tokens, sent, None, cdf, cfg.window, cfg.negative, cfg.group, cfg.negatives_per_block, rng,
-                       subsample=False, direction=cfg.direction)
+    return [make_batch(tokens, sent, None, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
+                       shared_negatives=cfg.negatives_per_block, direction=cfg.direction)
             for _, tokens, sent in iter_chunks(corpus, offsets, bounds)]
 
 
 def mean_loss(w_in, w_out, batches):
     pairs = sum(b.n_pairs for b in batches)
     return sum(batch_loss(w_in, w_out, b) for b in batches) / max(pairs, 1)
+
+
+def plan_validation(data, cfg):
+    """(sentences that train, fixed validation batches or None): with `cfg.val`, the validation corpus that
+    preprocess wrote, or else the last ~1% of sentences (at most VAL_TOKENS tokens), held back from training."""
+    offsets = data.offsets
+    n_sent = len(offsets) - 1
+    if not cfg.val:
+        return n_sent, None
+    if data.val_corpus is not None:
+        return n_sent, validation_batches(data.val_corpus, data.val_offsets, data.counts, cfg)
+    held = min(VAL_TOKENS, data.tokens // 100)
+    train_sents = int(np.searchsorted(offsets, data.tokens - held, side="left"))
+    if train_sents < 1 or train_sents >= n_sent:
+        raise HW2VError("--val: the corpus is too small to hold back a validation slice; use preprocess --val-input")
+    return train_sents, validation_batches(data.corpus, offsets, data.counts, cfg, train_sents)

@@ -67,13 +67,13 @@ def claim_chunk(shared: Shared, total_chunks: int):
     return c
 
 
-def train_chunks(cfg, shared: Shared, corpus, offsets, bounds, counts, rng, wid, total_words, on_pause,
+def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, wid, total_words, on_pause,
                  should_exit=lambda: False):
     """The worker loop, free of process knowledge (the in-process tests call it directly).
 
     Returns True when the run's chunks are all taken and this worker's are done, False on STOP or exit.
     """
-    keep_prob = keep_probabilities(counts, cfg.sample)
+    keep_prob = keep_probabilities(counts, cfg.sample) if cfg.sample > 0 else None
     cdf = negative_cdf(counts, cfg.ns_exponent)
     n_chunks = len(bounds) - 1
     total_chunks = cfg.epochs * n_chunks
@@ -91,8 +91,8 @@ def train_chunks(cfg, shared: Shared, corpus, offsets, bounds, counts, rng, wid,
             return True
         k = c % n_chunks
         _, tokens, sent = next(iter_chunks(corpus, offsets, bounds, k, k + 1))
-        batch = make_batch(tokens, sent, keep_prob, cdf, cfg.window, cfg.negative, cfg.group,
-                           cfg.negatives_per_block, rng, subsample=cfg.sample > 0, direction=cfg.direction)
+        batch = make_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative,
+                           group=cfg.group, shared_negatives=cfg.negatives_per_block, direction=cfg.direction)
         lr = learning_rate(cfg, int(shared.progress[:, WORDS].sum()), total_words)
         # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
         want_loss = n_batches % LOSS_EVERY == 0
@@ -144,8 +144,9 @@ def _worker(spec: WorkerSpec, queue, lock):
             time.sleep(0.002)
 
         orphaned = lambda: os.getppid() != spec.parent_pid
-        finished = train_chunks(cfg, shared, data.corpus, data.offsets, spec.bounds, data.counts, rng, spec.wid,
-                                spec.total_words, on_pause, orphaned)
+        finished = train_chunks(cfg, shared, corpus=data.corpus, offsets=data.offsets, bounds=spec.bounds,
+                                counts=data.counts, rng=rng, wid=spec.wid, total_words=spec.total_words,
+                                on_pause=on_pause, should_exit=orphaned)
         if not finished or orphaned():
             return
         shared.progress[spec.wid, STATUS] = DONE

@@ -39,7 +39,8 @@ def main():
     stop = min(args.sentences, len(data.offsets) - 1)
     bounds = chunk_bounds(np.asarray(data.offsets[:stop + 1]), cfg.batch_words)
     t0 = time.perf_counter()
-    batches = [make_batch(tok, sent, kp, cdf, cfg.window, cfg.negative, cfg.group, cfg.negatives_per_block, rng)
+    batches = [make_batch(tok, sent, kp, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
+                          shared_negatives=cfg.negatives_per_block)
                for _, tok, sent in iter_chunks(data.corpus, data.offsets, bounds)]
     prep = time.perf_counter() - t0
     raw = sum(b.raw_words for b in batches)

@@ -18,7 +18,8 @@ def test_subsampling_keeps_the_expected_share():
     keep = keep_probabilities(counts, 1e-3)
     rng = np.random.default_rng(0)
     tokens = np.zeros(200_000, dtype=np.int64)
-    b = make_batch(tokens, np.zeros(len(tokens), np.int32), keep, negative_cdf(counts), 2, 5, 16, 16, rng)
+    b = make_batch(tokens, np.zeros(len(tokens), np.int32), keep, negative_cdf(counts), rng, window=2, negative=5,
+                   group=16, shared_negatives=16)
     n_rows = (b.pos_mask.sum(axis=2) > 0).sum()
     assert abs(n_rows / len(tokens) - keep[0]) < 0.01
 
@@ -30,8 +31,7 @@ def test_windows_are_uniform_and_stay_inside_sentences():
     lengths = np.full(n // 30, 30)
     sent = sentence_ids(np.concatenate([[0], np.cumsum(lengths)]))
     counts = np.ones(50)
-    b = make_batch(tokens, sent, keep_probabilities(counts, 0), negative_cdf(counts), W, 5, 16, 16, rng,
-                   subsample=False)
+    b = make_batch(tokens, sent, None, negative_cdf(counts), rng, window=W, negative=5, group=16, shared_negatives=16)
     nb, G, P = b.pos_mask.shape
     center_pos = np.arange(nb * G).reshape(nb, G)
     span_pos = (np.arange(nb) * G)[:, None] + np.arange(-W, G + W)

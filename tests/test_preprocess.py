@@ -90,7 +90,7 @@ def test_existing_dir_is_not_overwritten_without_force(tmp_path):
     ("rare", ["RARE"], 1, "no word occurs at least 5 times"),
     ("ok", ["OK", "--data-dir-is-file"], 1, "is a file, not a directory"),
     ("ok", ["OK", "--min-count", "-1"], 2, "Invalid value for '--min-count'"),
-    ("ok", ["OK", "--min-count", "0"], 2, "must be at least 1"),
+    ("ok", ["OK", "--min-count", "0"], 2, "0 is not in the range x>=1"),
 ])
 def test_bad_input_gives_one_line_error(tmp_path, setup, args, code, message):
     (tmp_path / "DIR").mkdir()

@@ -120,3 +120,16 @@ def test_force_starts_over_and_errors_name_real_flags(planted_dir, tmp_path):
     assert r.output.strip() == "Error: cannot resume: --window-size was 5 in the checkpoint, now 3"
     r = CliRunner().invoke(main, args + ["--resume", "--force"])
     assert r.exit_code == 1 and "contradict" in r.output
+
+
+def test_rng_states_and_words_done_with_another_worker_count():
+    """A checkpoint of 2 workers resumed by 3: workers 0 and 1 get their streams back, worker 2 a fresh one (None);
+    resumed by 1: worker 0's stream. The position is the same number of words whatever the count."""
+    from hogwild_w2v.resume import rng_states, words_done
+    state = {"worker_states": [{"rng": "s0"}, {"rng": "s1"}]}
+    assert rng_states(state, 3) == ["s0", "s1", None]
+    assert rng_states(state, 1) == ["s0"]
+    assert rng_states(None, 2) == [None, None]
+    offsets = np.array([0, 4, 10, 12, 20])             # 4 sentences, 20 tokens
+    bounds = np.array([0, 2, 3, 4])                    # 3 chunks: sentences [0, 2), [2, 3), [3, 4)
+    assert [words_done(c, bounds, offsets, 20) for c in range(7)] == [0, 10, 12, 20, 30, 32, 40]

@@ -10,7 +10,8 @@ from hogwild_w2v import checkpoint as ckpt
 from hogwild_w2v.cli import main
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.data import open_data
-from hogwild_w2v.trainer import divergence, train
+from hogwild_w2v.health import divergence
+from hogwild_w2v.trainer import train
 
 from conftest import topic_score
 

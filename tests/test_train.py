@@ -124,17 +124,26 @@ def test_signal_checkpoints_and_resume_is_bit_identical(planted_dir, tmp_path, s
 
 
 def test_second_ctrl_c_aborts_at_once_and_cleans_up(planted_dir, tmp_path):
+    """The first Ctrl-C asks for a checkpoint, which waits for every worker to reach a batch boundary; with one
+    worker stopped (kill -STOP) it never comes, so only the abort path can end the run: the second Ctrl-C must."""
     run = str(tmp_path / "run")
     proc = run_cli(long_args(planted_dir, run, 400, workers=2))
     wait_for_progress(proc, run, 0.3)
     kids = psutil.Process(proc.pid).children(recursive=True)
+    workers = [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
+    assert len(workers) == 2
+    workers[0].suspend()
     proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert proc.poll() is None                        # the graceful stop is waiting for the stopped worker
     proc.send_signal(signal.SIGINT)
     out, errs = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "Traceback" not in errs
+    assert errs.strip().splitlines()[-1].startswith("Aborted")
+    assert "checkpoint written" not in errs
     assert not shm_entries(proc.pid)
     gone, alive = psutil.wait_procs(kids, timeout=10)
-    assert not alive
+    assert not alive                                  # the stopped worker too
     for path in ckpt.list_checkpoints(run + "_checkpoints"):
         assert ckpt.verify(path) is None
     assert not [n for n in os.listdir(run + "_checkpoints") if n.startswith(".tmp")]

@@ -1,0 +1,59 @@
+"""Is the run healthy: divergence (judged by size, not only finiteness) and workers that died."""
+from __future__ import annotations
+
+import signal
+
+import numpy as np
+
+from .errors import HW2VError
+
+
+class WorkerDied(HW2VError):
+    pass
+
+
+class Diverged(HW2VError):
+    pass
+
+
+# A fresh model scores 0 everywhere, so its loss per positive pair is (1 + negative) * log 2; training lowers it.
+# A loss this many times above that start, or a vector longer than MAX_NORM (healthy vectors stay below ~10:
+# beyond |s| ~ 30 the sigmoid is flat in float32), means the run has diverged, finite or not.
+DIVERGED_LOSS_FACTOR = 3.0
+MAX_NORM = 1e3
+
+
+def divergence(cfg, loss, w_in=None, w_out=None):
+    """A one-line reason if the run has diverged, else None (matrices are checked in row chunks)."""
+    start = (1 + cfg.negative) * np.log(2.0)
+    if loss is not None and not np.isfinite(loss):
+        return "the loss is not finite"
+    if loss is not None and loss > DIVERGED_LOSS_FACTOR * start:
+        return f"the loss per pair is {loss:.3g}, above {DIVERGED_LOSS_FACTOR:g}x its starting value {start:.3g}"
+    for name, mat in (("input", w_in), ("output", w_out)):
+        if mat is None:
+            continue
+        for lo in range(0, len(mat), 65536):
+            block = mat[lo:lo + 65536]
+            norm_sq = np.einsum("ij,ij->i", block, block)
+            if not np.all(norm_sq <= MAX_NORM ** 2):        # also catches NaN
+                if not np.all(np.isfinite(norm_sq)):
+                    return f"an {name} vector is not finite"
+                return f"an {name} vector's length is {np.sqrt(norm_sq.max()):.3g}, above {MAX_NORM:g}"
+    return None
+
+
+def worker_failure(procs, status, errors, done):
+    """A one-line WorkerDied for the first worker that exited before finishing, else None.
+
+    `status[k] == done` marks a worker that finished; `errors` maps worker number -> the error it reported."""
+    for k, p in enumerate(procs):
+        if p.exitcode is not None and status[k] != done:
+            if k in errors:
+                how = f"failed: {errors[k]}"
+            elif p.exitcode < 0:
+                how = f"was killed by {signal.Signals(-p.exitcode).name}"
+            else:
+                how = f"exited with code {p.exitcode}"
+            return WorkerDied(f"worker {k} (pid {p.pid}) {how}; the last checkpoint is intact, continue with --resume")
+    return None

@@ -1,0 +1,54 @@
+"""docs/ARCHITECTURE.md's import rules, checked on the source: the kernel imports only NumPy, nothing in the
+library imports the CLI except the entry point, and no library module imports the coordinator it serves."""
+import ast
+import os
+import sys
+
+import pytest
+
+LIB = os.path.join(os.path.dirname(__file__), "..", "hogwild_w2v")
+
+
+def imports(module):
+    """Top-level names a module imports: 'numpy', '.config' (ours, relative), 'hogwild_w2v.cli', ..."""
+    tree = ast.parse(open(os.path.join(LIB, module + ".py")).read())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            names.add(base)
+            if node.level and not node.module:
+                names.update("." + a.name for a in node.names)
+    return names
+
+
+MODULES = sorted(f[:-3] for f in os.listdir(LIB) if f.endswith(".py"))
+STDLIB = set(sys.stdlib_module_names)
+
+
+def ours(names):
+    return {n.lstrip(".").split(".")[0] for n in names if n.startswith(".") or n.startswith("hogwild_w2v")}
+
+
+@pytest.mark.parametrize("module", ["sgns"])
+def test_kernel_imports_only_numpy(module):
+    third_party = {n.split(".")[0] for n in imports(module)} - STDLIB - {"", "__future__"}
+    assert third_party == {"numpy"} and not ours(imports(module))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_only_the_entry_point_imports_the_cli(module):
+    if module == "__main__":
+        return
+    assert "cli" not in ours(imports(module)) and not any("cli" in n.split(".") for n in imports(module))
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if m not in ("trainer", "__main__", "__init__")])
+def test_nothing_imports_the_coordinator(module):
+    assert "trainer" not in ours(imports(module))
+
+
+def test_batching_imports_only_the_kernel_of_ours():
+    assert ours(imports("batching")) == {"sgns"}
