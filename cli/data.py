@@ -7,16 +7,15 @@ import tempfile
 
 import click
 
-import hogwild_w2v
+from hogwild_w2v import DEMO_CORPUS
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.download import SOURCES
 from hogwild_w2v.preprocess import preprocess as run_preprocess
+from hogwild_w2v.progress import ByteProgress
 from hogwild_w2v.vectors import Vectors
 
 from . import POSITIVE, err, library_errors, main
 from .train import default_workers, train_and_report
-
-DEMO_CORPUS = os.path.join(os.path.dirname(os.path.abspath(hogwild_w2v.__file__)), "corpora", "demo.txt.gz")
 
 
 # ---- preprocess -------------------------------------------------------------------------------------
@@ -51,8 +50,10 @@ def preprocess(inputs, data_dir, min_count, max_vocab, val_input, keep_case, wik
       hw2v preprocess wiki.train.tokens --val-input wiki.valid.tokens --data-dir data
     """
     log = (lambda m: None) if quiet else err
+    progress = None if quiet else ByteProgress("reading").update
     meta = run_preprocess(list(inputs), data_dir, min_count=min_count, max_vocab=max_vocab,
-                          val_input=val_input, keep_case=keep_case, wikitext=wikitext, force=force, log=log)
+                          val_input=val_input, keep_case=keep_case, wikitext=wikitext, force=force, log=log,
+                          progress=progress)
     log(f"wrote {data_dir}: {meta['vocab_size']:,} words, {meta['tokens']:,} tokens, "
         f"{meta['sentences']:,} sentences ({meta['dropped_oov_tokens']:,} out-of-vocabulary tokens dropped)")
 

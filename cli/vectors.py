@@ -61,8 +61,11 @@ def infer(emb, vocab, similar, analogy, queries, top_k, method, as_json):
 @main.command(name="eval", context_settings={"show_default": True})
 @click.argument("emb", type=click.Path())
 @click.argument("vocab", required=False, type=click.Path())
-@click.option("--analogies", type=click.Path(), help="Google analogy file (questions-words.txt).")
-@click.option("--pairs", multiple=True, type=click.Path(), help="Word-pair similarity file(s) (e.g. WordSim-353).")
+@click.option("--analogies", type=click.Path(),
+              help="Analogy file in the Google format  [default: the bundled questions-words.txt, when no --pairs]")
+@click.option("--pairs", multiple=True, type=click.Path(),
+              help="Word-pair file(s): tab-, comma- or space-separated, header optional (WordSim-353 .tsv or "
+                   "combined.csv, SimLex-999.txt)  [default: the bundled WordSim-353, when no --analogies]")
 @click.option("--restrict-vocab", default=30000, type=POSITIVE, help="Analogy candidates: the N most frequent words.")
 @click.option("--case-sensitive", is_flag=True, help="Match words exactly (gensim's default is insensitive).")
 @click.option("--json", "as_json", is_flag=True)
@@ -70,13 +73,17 @@ def infer(emb, vocab, similar, analogy, queries, top_k, method, as_json):
 def eval_(emb, vocab, analogies, pairs, restrict_vocab, case_sensitive, as_json):
     """Analogy accuracy and word-pair Spearman rho, with gensim's conventions.
 
+    With neither --analogies nor --pairs, the Google analogies and WordSim-353 that ship with hw2v are used
+    (sources and licences: hogwild_w2v/evalsets/PROVENANCE.md).
+
     \b
-    Example:
-      hw2v eval out/vec_center.npy data/vocab.json --analogies questions-words.txt --pairs wordsim353.tsv
+    Examples:
+      hw2v eval out/vec_center.npy data/vocab.json
+      hw2v eval out/vec_center.npy data/vocab.json --pairs SimLex-999.txt --pairs combined.csv
     """
-    from hogwild_w2v.evaluate import evaluate_analogies, evaluate_pairs
+    from hogwild_w2v.evaluate import BUNDLED, evaluate_analogies, evaluate_pairs
     if not analogies and not pairs:
-        raise click.UsageError("give --analogies FILE and/or --pairs FILE")
+        analogies, pairs = BUNDLED["analogies"], (BUNDLED["pairs"],)
     vec = Vectors.load(emb, vocab)
     out = {}
     if analogies:
@@ -104,16 +111,28 @@ def eval_(emb, vocab, analogies, pairs, restrict_vocab, case_sensitive, as_json)
 @click.argument("emb", type=click.Path())
 @click.argument("vocab", type=click.Path())
 @click.argument("out", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["word2vec-text", "word2vec-binary"]), default="word2vec-text")
+@click.option("--format", "fmt", type=click.Choice(["word2vec-text", "word2vec-binary", "tsv"]),
+              default="word2vec-text",
+              help="tsv: OUT is a folder; vectors.tsv + metadata.tsv for projector.tensorflow.org ('Load').")
+@click.option("--limit", type=POSITIVE, help="Only the N most frequent words.")
 @library_errors
-def export(emb, vocab, out, fmt):
-    """Write vectors in word2vec.c's text or binary format (readable by gensim's load_word2vec_format).
+def export(emb, vocab, out, fmt, limit):
+    """Write vectors in word2vec.c's text or binary format (readable by gensim's load_word2vec_format), or as
+    the TensorFlow Embedding Projector's two TSV files.
 
     \b
-    Example:
+    Examples:
       hw2v export out/vec_center.npy data/vocab.json vectors.bin --format word2vec-binary
+      hw2v export out/vec_center.npy data/vocab.json projector/ --format tsv --limit 10000
     """
-    Vectors.load(emb, vocab).save_word2vec(out, binary=fmt == "word2vec-binary")
+    vec = Vectors.load(emb, vocab)
+    if limit is not None:
+        vec = Vectors(vec.words[:limit], vec.matrix[:limit])
+    if fmt == "tsv":
+        for path in vec.save_projector_tsv(out):
+            err(f"wrote {path}")
+        return
+    vec.save_word2vec(out, binary=fmt == "word2vec-binary")
     err(f"wrote {out}")
 
 

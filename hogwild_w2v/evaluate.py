@@ -5,14 +5,25 @@ case_insensitive=True)`: only the `restrict_vocab` most frequent words are candi
 question; words are upper-cased for matching (first occurrence in frequency order wins); a question with an
 unknown word is skipped and counted; the answer is the best 3CosAdd candidate other than the three question
 words. `evaluate_pairs` follows `evaluate_word_pairs`: Spearman rho of cosine similarity against human scores,
-pairs with an unknown word skipped.
+pairs with an unknown word skipped. `read_pairs` detects the pair file's format (tab-, comma- or space-separated,
+with or without a header such as SimLex-999's).
+
+With no file named, the sets shipped in the package are used (`BUNDLED`; sources and licences in
+`evalsets/PROVENANCE.md`).
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
 from .errors import HW2VError
 from .vectors import Vectors
+
+
+_EVALSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "evalsets")
+BUNDLED = {"analogies": os.path.join(_EVALSETS, "questions-words.txt"),
+           "pairs": os.path.join(_EVALSETS, "wordsim353.tsv")}
 
 
 def _read_lines(path):
@@ -102,25 +113,60 @@ def spearman(a, b):
     return float((ra * rb).sum() / np.sqrt((ra * ra).sum() * (rb * rb).sum()))
 
 
+def _split(line, sep):
+    return [f.strip() for f in (line.split(sep) if sep else line.split())]
+
+
+def read_pairs(path):
+    """[(word1, word2, score)] from a word-pair file, its format detected from its first data line.
+
+    Lines that are empty or start with '#' are comments. Fields are separated by tabs if the first data line has
+    one, else by commas if it has one, else by spaces. A first data line whose third field is not a number is a
+    header: its columns named word1 / word 2 / ... pick the words, and the score is the column named SimLex999
+    if there is one, else the first other column (WordSim-353's `combined.csv`: "Word 1,Word 2,Human (mean)").
+    A line that cannot be read is a one-line error naming it.
+    """
+    rows = [(n, line) for n, line in enumerate(_read_lines(path), 1) if line.strip() and not line.startswith("#")]
+    if not rows:
+        raise HW2VError(f"'{path}': no word pairs in it")
+    first = rows[0][1]
+    sep = "\t" if "\t" in first else "," if "," in first else None
+    cols = (0, 1, 2)
+    head = _split(first, sep)
+    try:
+        float(head[2]) if len(head) >= 3 else None
+    except ValueError:                                                    # a header line
+        names = [h.lower().replace(" ", "").replace("_", "") for h in head]
+        if "word1" in names and "word2" in names:
+            w1, w2 = names.index("word1"), names.index("word2")
+            score = names.index("simlex999") if "simlex999" in names else next(
+                i for i in range(len(names)) if i not in (w1, w2))
+            cols = (w1, w2, score)
+        rows = rows[1:]
+    out = []
+    for n, line in rows:
+        fields = _split(line, sep)
+        try:
+            out.append((fields[cols[0]], fields[cols[1]], float(fields[cols[2]])))
+        except (IndexError, ValueError):
+            raise HW2VError(f"'{path}' line {n}: expected two words and a score, got: {line.strip()[:80]!r}") from None
+    return out
+
+
 def evaluate_pairs(vec: Vectors, path, case_insensitive=True):
-    """Spearman rho between cosine similarity and the human scores of a word-pair file (tab-separated)."""
+    """Spearman rho between cosine similarity and the human scores of a word-pair file (`read_pairs` formats)."""
     index = _case_index(vec.words, len(vec.words)) if case_insensitive else vec.index
-    model, human, skipped, total = [], [], 0, 0
-    for line in _read_lines(path):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) < 3:
-            raise HW2VError(f"'{path}': expected 'word1<TAB>word2<TAB>score', got: {line!r}")
-        total += 1
-        w1, w2 = (parts[0].upper(), parts[1].upper()) if case_insensitive else (parts[0], parts[1])
+    model, human, skipped = [], [], 0
+    pairs = read_pairs(path)
+    for a, b, score in pairs:
+        w1, w2 = (a.upper(), b.upper()) if case_insensitive else (a, b)
         i, j = index.get(w1), index.get(w2)
         if i is None or j is None:
             skipped += 1
             continue
         model.append(float(vec.normed[i] @ vec.normed[j]))
-        human.append(float(parts[2]))
+        human.append(score)
     if len(model) < 2:
         raise HW2VError(f"'{path}': fewer than two pairs have both words in the vocabulary")
     return {"spearman": spearman(human, model), "pairs": len(model), "skipped": skipped,
-            "oov_ratio": skipped / total if total else 0.0}
+            "oov_ratio": skipped / len(pairs)}

@@ -49,19 +49,22 @@ class Interner:
         return out
 
 
-def scan(paths, interner, pid_path, wikitext=None, keep_case=False):
+def scan(paths, interner, pid_path, wikitext=None, keep_case=False, progress=None):
     """Pass 1: provisional ids of every token, line ends included, to `pid_path` (int32).
 
     Returns (count of each provisional id, sizes of the blocks written, stats). Every block ends with a line end.
+    `progress(bytes)`: bytes of the input files read so far (on disk), all files together.
     """
     stats = {"replaced_chars": 0, "wikitext": {}}
     counts = np.zeros(2, dtype=np.int64)
     blocks = []
+    done = 0
     with open(pid_path, "wb") as out:
         for path in paths:
             wiki = looks_like_wikitext(path) if wikitext is None else wikitext
             stats["wikitext"][os.path.basename(path)] = wiki
-            for raw in iter_blocks(path):
+            on_read = None if progress is None else (lambda pos, base=done: progress(base + pos))
+            for raw in iter_blocks(path, on_read):
                 toks, replaced = block_tokens(raw, wiki, keep_case, with_newlines=True)
                 stats["replaced_chars"] += replaced
                 pids = interner.encode(toks)
@@ -71,6 +74,7 @@ def scan(paths, interner, pid_path, wikitext=None, keep_case=False):
                 if len(c) > len(counts):
                     counts = np.concatenate([counts, np.zeros(len(c) - len(counts), np.int64)])
                 counts[:len(c)] += c
+            done += os.path.getsize(path)
     return counts, blocks, stats
 
 
@@ -136,8 +140,11 @@ def remap(pid_path, blocks, lut, corpus_path, offsets_path):
 
 
 def preprocess(inputs, data_dir, min_count=5, max_vocab=None, val_input=None, keep_case=False,
-               wikitext=None, force=False, log=lambda msg: None):
-    """Build a data directory from text files. Returns the contents of `meta.json`."""
+               wikitext=None, force=False, log=lambda msg: None, progress=None):
+    """Build a data directory from text files. Returns the contents of `meta.json`.
+
+    `log(message)` hears each pass begin; `progress(bytes_read, bytes_total)` hears pass 1's reading of the
+    inputs (on-disk bytes, compressed for .gz), every few MB."""
     if min_count < 1:
         raise HW2VError("--min-count must be at least 1")
     if max_vocab is not None and max_vocab < 1:
@@ -157,7 +164,9 @@ def preprocess(inputs, data_dir, min_count=5, max_vocab=None, val_input=None, ke
         log("pass 1/2: reading and counting words")
         interner = Interner()
         pid_path = os.path.join(tmp, "train.pids")
-        counts, blocks, stats = scan(inputs, interner, pid_path, wikitext, keep_case)
+        total_bytes = sum(sizes[p] for p in inputs)
+        report = None if progress is None else (lambda n: progress(n, total_bytes))
+        counts, blocks, stats = scan(inputs, interner, pid_path, wikitext, keep_case, report)
         if val_input is not None:                  # val tokens get provisional ids but are not counted
             val_path = os.path.join(tmp, "val.pids")
             _, val_blocks, val_stats = scan([val_input], interner, val_path, wikitext, keep_case)

@@ -13,6 +13,39 @@ def _duration(seconds):
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+class ByteProgress:
+    """`preprocess`'s reading progress: percent of bytes, MB read of total, rate and ETA; a live line on a
+    terminal, a plain line every `plain_every` seconds otherwise (and always the last)."""
+
+    def __init__(self, label, stream=None, plain_every=10.0):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.plain_every = plain_every
+        self.start = self.last_print = time.time()
+        self.finished = False
+
+    def update(self, done, total):
+        now = time.time()
+        finished = done >= total
+        if self.finished:
+            return
+        self.finished = finished
+        if not (finished or (self.live and now - self.last_print >= 0.2) or now - self.last_print >= self.plain_every):
+            return
+        self.last_print = now
+        rate = done / max(now - self.start, 1e-9)
+        line = (f"{self.label}: {100 * done / max(total, 1):5.1f}%  {done / 1e6:,.0f} of {total / 1e6:,.0f} MB  "
+                f"{rate / 1e6:.1f} MB/s")
+        if not finished:
+            line += f"  ETA {_duration((total - done) / rate)}" if rate > 0 else "  ETA -"
+        try:
+            self.stream.write(("\r" + line + "\033[K" + ("\n" if finished else "")) if self.live else line + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 class Progress:
     def __init__(self, total_words, epochs, quiet=False, log_jsonl=None, stream=None, plain_every=10.0):
         self.total, self.epochs = total_words, epochs

@@ -111,17 +111,21 @@ def block_tokens(raw: bytes, wikitext: bool, keep_case: bool, with_newlines: boo
     return (LINE_TOKEN_RE if with_newlines else TOKEN_RE).findall(text), replaced
 
 
-def iter_blocks(path: str):
+def iter_blocks(path: str, on_read=None):
     """Yield raw byte blocks of whole lines (about BLOCK_BYTES each), decompressing gzip transparently.
 
     Reads fixed-size chunks and cuts at the last newline (gzip's line-by-line `readlines` costs ~1 s per 7M
-    tokens in Python calls); the tail is carried into the next block.
+    tokens in Python calls); the tail is carried into the next block. `on_read(bytes)`, if given, hears how far
+    into the file on disk (compressed bytes for gzip) reading has got, after every chunk.
     """
     try:
         with open_text_binary(path) as fh:
+            raw = getattr(fh, "fileobj", None) or fh               # gzip: the compressed file underneath
             carry = b""
             while True:
                 chunk = fh.read(BLOCK_BYTES)
+                if on_read is not None:
+                    on_read(raw.tell())
                 if not chunk:
                     break
                 data = carry + chunk

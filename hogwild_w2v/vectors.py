@@ -43,6 +43,19 @@ class Vectors:
         return cls.load_word2vec(emb_path)
 
     @classmethod
+    def from_run(cls, prefix, which="center"):
+        """The vectors a training run wrote: PREFIX_center.npy (or "context" / "combined"), with the vocabulary
+        of the data directory that PREFIX_config.json names."""
+        import json
+        config = f"{prefix}_config.json"
+        try:
+            with open(config, encoding="utf-8") as fh:
+                data_dir = json.load(fh)["data_dir"]
+        except (OSError, ValueError, KeyError):
+            raise HW2VError(f"'{config}' is missing or unreadable: is '{prefix}' the prefix of a finished run?") from None
+        return cls.load(f"{prefix}_{which}.npy", os.path.join(data_dir, "vocab.json"))
+
+    @classmethod
     def load_word2vec(cls, path):
         """Read word2vec.c's text or binary format (detected from the bytes after the header)."""
         with open(path, "rb") as fh:
@@ -131,6 +144,23 @@ class Vectors:
                 else:
                     fh.write((word + " " + " ".join(f"{x:.6f}" for x in row) + "\n").encode("utf-8"))
         os.replace(tmp, path)
+
+
+    def save_projector_tsv(self, out_dir):
+        """TensorFlow Embedding Projector files: OUT_DIR/vectors.tsv (one row of tab-separated floats a word) and
+        OUT_DIR/metadata.tsv (one word a line, no header: the projector's single-column form). Returns both paths."""
+        os.makedirs(out_dir, exist_ok=True)
+        m = np.asarray(self.matrix, dtype=np.float32)
+        paths = [os.path.join(out_dir, "vectors.tsv"), os.path.join(out_dir, "metadata.tsv")]
+        with open(paths[0] + ".tmp", "w", encoding="utf-8") as fh:
+            for row in m:
+                fh.write("\t".join(f"{x:.6g}" for x in row) + "\n")
+        with open(paths[1] + ".tmp", "w", encoding="utf-8") as fh:
+            for w in self.words:
+                fh.write(w.replace("\t", " ").replace("\n", " ") + "\n")
+        for p in paths:
+            os.replace(p + ".tmp", p)
+        return paths
 
 
 def _is_binary_row(buf, start, d):

@@ -67,12 +67,13 @@ def pair_update(syn0, syn1neg, context, targets, labels, alpha):
 
 
 def train_reference(corpus, offsets, counts, dim=100, window=5, negative=5, sample=1e-3, lr=0.025, epochs=5,
-                    seed=1, ns_exponent=0.75, init=None, log_every=0):
-    """Train and return (syn0, syn1neg, mean loss per pair of the last epoch). `init` = (syn0, syn1neg)."""
+                    seed=1, ns_exponent=0.75, init=None, log_every=0, init_scale=1.0):
+    """Train and return (syn0, syn1neg, mean loss per pair of the last epoch). `init` = (syn0, syn1neg); else
+    syn0 uniform in +-0.5 * init_scale / dim (word2vec.c: init_scale 1; gensim 4: 2)."""
     rng = np.random.default_rng(seed)
     V = len(counts)
     if init is None:
-        syn0 = ((rng.random((V, dim)) - 0.5) / dim).astype(np.float32)
+        syn0 = ((rng.random((V, dim)) - 0.5) * init_scale / dim).astype(np.float32)
         syn1neg = np.zeros((V, dim), dtype=np.float32)
     else:
         syn0, syn1neg = (np.array(m, dtype=np.float32) for m in init)
@@ -119,12 +120,14 @@ def main():
         ap.add_argument(f"--{name}", type=int, default=default)
     ap.add_argument("--sample", type=float, default=1e-3)
     ap.add_argument("--lr", type=float, default=0.025)
+    ap.add_argument("--init-scale", type=float, default=1.0, help="syn0 in +-0.5 x this / dim (gensim 4: 2)")
     args = ap.parse_args()
     data = open_data(args.data_dir)
     t = time.perf_counter()
     syn0, syn1neg, loss = train_reference(data.corpus, np.asarray(data.offsets), data.counts, dim=args.dim,
                                           window=args.window, negative=args.negative, sample=args.sample,
-                                          lr=args.lr, epochs=args.epochs, seed=args.seed, log_every=2000)
+                                          lr=args.lr, epochs=args.epochs, seed=args.seed, log_every=2000,
+                                          init_scale=args.init_scale)
     seconds = time.perf_counter() - t
     np.save(args.prefix + "_center.npy", syn0)
     np.save(args.prefix + "_context.npy", syn1neg)

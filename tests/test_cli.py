@@ -116,3 +116,61 @@ def test_spearman_handles_ties():
     ra, rb = np.array([1, 2.5, 2.5, 4.0]), np.array([2, 1, 3.5, 3.5])
     want = np.corrcoef(ra, rb)[0, 1]
     assert spearman([10, 20, 20, 30], [5, 1, 9, 9]) == pytest.approx(want)
+
+
+def test_pair_files_in_every_common_format_read_the_same(tmp_path):
+    from hogwild_w2v.evaluate import read_pairs
+    want = [("king", "queen", 8.0), ("man", "woman", 7.5), ("king", "apple", 1.0)]
+    files = {
+        "ws.tsv": "# The WordSimilarity-353 Test Collection\n# Word 1\tWord 2\tHuman (mean)\n"
+                  "king\tqueen\t8\nman\twoman\t7.5\nking\tapple\t1\n",
+        "combined.csv": "Word 1,Word 2,Human (mean)\nking,queen,8\nman,woman,7.50\nking,apple,1\n",
+        "SimLex-999.txt": "word1\tword2\tPOS\tSimLex999\tconc(w1)\nking\tqueen\tN\t8\t4.5\n"
+                          "man\twoman\tN\t7.5\t4.6\nking\tapple\tN\t1.00\t4.9\n",
+        "men.txt": "king queen 8\n\nman woman 7.5\nking apple 1\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        assert read_pairs(str(tmp_path / name)) == want, name
+
+
+@pytest.mark.parametrize("text, where", [("king\tqueen\t8\nman\twoman\tlots\n", "line 2"),
+                                         ("a,b,1\nc,d\n", "line 2"), ("# only a comment\n", "no word pairs")])
+def test_an_unreadable_pair_file_is_a_one_line_error_naming_the_line(tmp_path, text, where):
+    (tmp_path / "p.txt").write_text(text)
+    np.save(tmp_path / "e.npy", np.eye(4, dtype=np.float32))
+    (tmp_path / "vocab.json").write_text(json.dumps({"words": ["king", "queen", "man", "woman"], "counts": [4, 3, 2, 1]}))
+    r = CliRunner().invoke(main, ["eval", str(tmp_path / "e.npy"), str(tmp_path / "vocab.json"), "--pairs",
+                                  str(tmp_path / "p.txt")])
+    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1
+    assert r.output.startswith("Error: ") and where in r.output
+
+
+def test_eval_without_files_uses_the_bundled_sets(tmp_path):
+    from hogwild_w2v.evaluate import BUNDLED, read_pairs
+    words = sorted({w for a, b, _ in read_pairs(BUNDLED["pairs"]) for w in (a, b)})
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "e.npy", rng.normal(size=(len(words), 8)).astype(np.float32))
+    (tmp_path / "vocab.json").write_text(json.dumps({"words": words, "counts": [1] * len(words)}))
+    r = CliRunner().invoke(main, ["eval", str(tmp_path / "e.npy"), str(tmp_path / "vocab.json")])
+    assert r.exit_code == 0, r.output
+    assert "capital-common-countries" in r.output and "total" in r.output
+    assert "wordsim353.tsv: Spearman rho" in r.output and "over 353 pairs" in r.output
+
+
+def test_export_tsv_round_trips_for_the_projector(tmp_path):
+    words = ["king", "queen", "man", "woman"]
+    m = np.random.default_rng(0).normal(size=(4, 5)).astype(np.float32)
+    np.save(tmp_path / "e.npy", m)
+    (tmp_path / "vocab.json").write_text(json.dumps({"words": words, "counts": [4, 3, 2, 1]}))
+    out = tmp_path / "proj"
+    r = CliRunner().invoke(main, ["export", str(tmp_path / "e.npy"), str(tmp_path / "vocab.json"), str(out),
+                                  "--format", "tsv"])
+    assert r.exit_code == 0, r.output
+    back = np.loadtxt(out / "vectors.tsv", delimiter="\t", dtype=np.float32)
+    assert back.shape == (4, 5) and np.allclose(back, m, rtol=1e-5, atol=1e-6)
+    assert (out / "metadata.tsv").read_text().splitlines() == words
+    r = CliRunner().invoke(main, ["export", str(tmp_path / "e.npy"), str(tmp_path / "vocab.json"), str(out),
+                                  "--format", "tsv", "--limit", "2"])
+    assert np.loadtxt(out / "vectors.tsv", delimiter="\t").shape == (2, 5)
+    assert (out / "metadata.tsv").read_text().splitlines() == words[:2]

@@ -37,3 +37,30 @@ def test_quiet_writes_only_the_log(tmp_path):
 def test_durations():
     assert _duration(59) == "0:59" and _duration(61) == "1:01" and _duration(3600 + 62) == "1:01:02"
     assert _duration(-5) == "0:00"
+
+
+def test_preprocess_reports_bytes_read_up_to_the_total(tmp_path):
+    from hogwild_w2v.preprocess import preprocess
+    import gzip
+    (tmp_path / "a.txt").write_text("the cat sat\n" * 2000)
+    with gzip.open(tmp_path / "b.txt.gz", "wt") as fh:
+        fh.write("the dog ran\n" * 2000)
+    seen = []
+    preprocess([str(tmp_path / "a.txt"), str(tmp_path / "b.txt.gz")], str(tmp_path / "d"), min_count=1,
+               progress=lambda done, total: seen.append((done, total)))
+    total = (tmp_path / "a.txt").stat().st_size + (tmp_path / "b.txt.gz").stat().st_size
+    assert seen and all(t == total for _, t in seen) and seen[-1][0] == total
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)               # never goes back
+
+
+def test_byte_progress_line():
+    from hogwild_w2v.progress import ByteProgress
+    out = io.StringIO()
+    p = ByteProgress("reading", stream=out, plain_every=0)
+    p.update(50_000_000, 200_000_000)
+    p.update(200_000_000, 200_000_000)
+    p.update(200_000_000, 200_000_000)                                       # said once
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(r"reading:  25\.0%  50 of 200 MB  [\d.]+ MB/s  ETA \d+:\d\d", lines[0])
+    assert re.fullmatch(r"reading: 100\.0%  200 of 200 MB  [\d.]+ MB/s", lines[1])
