@@ -7,9 +7,26 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from multiprocessing import shared_memory
 
 import numpy as np
+
+from .errors import HW2VError
+
+SHM_DIR = "/dev/shm"
+
+
+def check_room(nbytes, where=SHM_DIR):
+    """A one-line error unless `where` (the tmpfs behind shared memory, 64 MB by default in Docker) has room for
+    `nbytes`: a segment it cannot hold fails at first touch with SIGBUS, with no message at all."""
+    if not os.path.isdir(where):
+        return
+    free = shutil.disk_usage(where).free
+    if free < nbytes:
+        need = -(-nbytes // 2 ** 20)
+        raise HW2VError(f"shared memory: the model needs {need:,} MiB but {where} has {free // 2 ** 20:,} MiB free; "
+                        f"free some, or give the container more (docker run --shm-size={need + 64}m)")
 
 
 class SharedArrays:
@@ -18,6 +35,7 @@ class SharedArrays:
     def __init__(self, specs: dict):
         token = secrets.token_hex(3)
         self.segments, self.arrays, self.spec = [], {}, {}
+        check_room(sum(max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize) for shape, dtype in specs.values()))
         try:
             for key, (shape, dtype) in specs.items():
                 nbytes = max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize)

@@ -290,3 +290,18 @@ def test_a_fresh_run_does_not_overwrite_an_earlier_runs_checkpoints(planted_dir,
     r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", run, "--dim", "16"])
     assert r.exit_code == 1 and "holds checkpoints of an earlier run" in r.output and "--resume" in r.output
     assert ckpt.list_checkpoints(run + "_checkpoints") == before
+
+
+def test_too_little_shared_memory_is_a_one_line_error(planted_dir, tmp_path, monkeypatch):
+    """Docker's default /dev/shm is 64 MB; a model that does not fit must say so, not die of SIGBUS."""
+    import collections
+    from hogwild_w2v import shm
+    if not os.path.isdir(shm.SHM_DIR):
+        pytest.skip("no /dev/shm here")
+    monkeypatch.setattr(shm.shutil, "disk_usage", lambda p: collections.namedtuple("U", "total used free")(
+        8 << 20, 8 << 20, 1 << 10))
+    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"),
+                                  "--dim", "400", "--workers", "1", "-q"])
+    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1
+    assert r.output.startswith("Error: shared memory: the model needs") and "--shm-size=" in r.output
+    assert not shm_entries(os.getpid())
