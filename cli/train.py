@@ -8,6 +8,7 @@ import click
 import psutil
 
 from hogwild_w2v.config import TrainConfig
+from hogwild_w2v.health import STALL_TIMEOUT
 from hogwild_w2v.trainer import Interrupted, train as run_train
 
 from . import NON_NEGATIVE, POSITIVE, err, library_errors, main
@@ -42,6 +43,9 @@ def train_options(fn):
                           "grow (the lr schedule stretches). A finished run says so and exits 0."),
         click.option("--force", is_flag=True, help="Start over: remove an earlier run's checkpoints for this prefix."),
         click.option("--log-jsonl", type=click.Path(), help="Append one JSON record per second to this file."),
+        click.option("--stall-timeout", default=STALL_TIMEOUT, type=click.FloatRange(min=0, min_open=True),
+                     help="Seconds a worker may make no progress (stopped, stuck in I/O) before the run stops "
+                          "with an error, keeping its last checkpoint."),
         click.option("-q", "--quiet", is_flag=True, help="No progress output."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),
@@ -69,13 +73,13 @@ def flag_names():
 
 def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, epochs, seed, workers, val,
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
-             shared_negatives, damping=TrainConfig.damping, force=False):
+             shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT):
     cfg = TrainConfig(dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
                       batch_words=batch_words, group=group, shared_negatives=shared_negatives, damping=damping)
     return train_and_report(data_dir, prefix, cfg, quiet=quiet, checkpoint_every=checkpoint_every,
                             checkpoint_dir=checkpoint_dir, keep_checkpoints=keep_checkpoints, resume=resume,
-                            log_jsonl=log_jsonl, force=force)
+                            log_jsonl=log_jsonl, force=force, stall_timeout=stall_timeout)
 
 
 def train_and_report(data_dir, prefix, cfg, quiet=False, **options):

@@ -12,6 +12,45 @@ class WorkerDied(HW2VError):
     pass
 
 
+class WorkerStalled(HW2VError):
+    pass
+
+
+# A batch takes milliseconds (~1 ms at the defaults, well under a second even at dim 300 over a million words), so
+# a worker that has not moved for minutes is stopped (kill -STOP), stuck in I/O (a hung network file system) or
+# starved; 300 s leaves a busy or swapping machine time to recover before a long unattended run is ended.
+STALL_TIMEOUT = 300.0
+
+
+class StallWatch:
+    """When each worker's word count last moved; a worker that is not done and has not moved for `timeout`
+    seconds has stalled. `restart()` after a pause, during which nobody moves."""
+
+    def __init__(self, n_workers, timeout, now):
+        self.timeout = timeout
+        self.words = None
+        self.since = np.full(n_workers, now)
+
+    def restart(self, now):
+        self.since[:] = now
+
+    def check(self, words, status, done, procs, now):
+        """WorkerStalled for the first stalled worker, else None."""
+        words = np.asarray(words).copy()
+        if self.words is not None:
+            self.since[words != self.words] = now
+        self.words = words
+        for k, p in enumerate(procs):
+            if status[k] != done and now - self.since[k] > self.timeout:
+                return stalled_error(k, p.pid, f"made no progress for {now - self.since[k]:.0f} s")
+        return None
+
+
+def stalled_error(k, pid, what):
+    return WorkerStalled(f"worker {k} (pid {pid}) {what} (--stall-timeout); the run is stopped and the last "
+                         f"checkpoint is intact: continue with --resume")
+
+
 class Diverged(HW2VError):
     pass
 

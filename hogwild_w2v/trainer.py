@@ -29,7 +29,7 @@ from .batching import chunk_bounds
 from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError
-from .health import Diverged, divergence, worker_failure
+from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_error, worker_failure
 from .outputs import outputs_exist, save_outputs
 from .progress import Progress
 from .resume import rng_states, starting_point, words_done
@@ -90,7 +90,7 @@ class Coordinator:
 
     def __init__(self, data_dir, prefix, cfg: TrainConfig, checkpoint_every=300.0, checkpoint_dir=None,
                  keep_checkpoints=2, resume=False, quiet=False, log_jsonl=None, stream=None, force=False,
-                 flag_names=None):
+                 flag_names=None, stall_timeout=STALL_TIMEOUT):
         if resume and force:
             raise HW2VError("--resume and --force contradict each other: continue the run, or start over")
         self.cfg = cfg.validate()
@@ -98,6 +98,7 @@ class Coordinator:
         self.force, self.flag_names = force, flag_names
         self.data = open_data(data_dir, want_val=cfg.val)
         self.checkpoint_every = checkpoint_every
+        self.stall_timeout = stall_timeout
         self.ckpt_dir = checkpoint_dir or default_checkpoint_dir(prefix)
         self.keep = keep_checkpoints
         self.resume = resume
@@ -208,11 +209,15 @@ class Coordinator:
         gen = int(ctrl[GENERATION])
         ctrl[COMMAND] = PAUSE
         states = {}
+        asked = time.time()
         while len(states) < len(run.procs):
             try:
                 kind, wid, g, st = run.queue.get(timeout=0.2)
             except queue_mod.Empty:
                 self._check_workers(run.procs, run.shm.arrays["progress"][:, STATUS], run.queue)
+                if time.time() - asked > self.stall_timeout:     # never wait on a barrier for ever
+                    k = min(set(range(len(run.procs))) - set(states))
+                    raise stalled_error(k, run.procs[k].pid, f"did not pause within {self.stall_timeout:g} s")
                 continue
             if kind == "state" and g == gen:
                 states[wid] = st
@@ -248,6 +253,7 @@ class Coordinator:
         if run.val_batches is not None:    # the starting point, so that every later value has a reference
             st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
             st.val_history.append({"epoch": run.words_at_start / run.train_tokens, "val_loss": st.val_loss})
+        watch = StallWatch(len(run.procs), self.stall_timeout, time.time())
         while True:
             time.sleep(0.05)
             self._drain(run.queue)
@@ -256,6 +262,9 @@ class Coordinator:
             words = int(a["progress"][:, WORDS].sum())
             all_done = bool(np.all(status == DONE))
             now = time.time()
+            stalled = watch.check(a["progress"][:, WORDS], status, DONE, run.procs, now)
+            if stalled is not None:
+                raise stalled
             if now - st.last_report >= 1.0 or all_done:
                 self._report_progress(run, st, words, now)
             if self.stop_signal is not None:
@@ -263,7 +272,8 @@ class Coordinator:
                 path, dt = self._checkpoint(run)
                 run.progress.message(f"checkpoint written to {path} ({dt:.2f} s)")
                 raise Interrupted(self.stop_signal, path)
-            self._checkpoint_if_due(run, st, words, now, all_done)
+            if self._checkpoint_if_due(run, st, words, now, all_done):
+                watch.restart(time.time())
             if all_done:
                 return self._finish(run, st, words)
 
@@ -283,7 +293,7 @@ class Coordinator:
         a = run.shm.arrays
         epochs_now = min(words // run.train_tokens, self.cfg.epochs)
         if not (epochs_now > st.epochs_seen or now - st.last_ckpt >= self.checkpoint_every or all_done):
-            return
+            return False
         self._check_divergence(st.recent_loss, a)      # never checkpoint, nor save, a diverged model
         if epochs_now > st.epochs_seen and run.val_batches is not None:
             st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
@@ -292,6 +302,7 @@ class Coordinator:
         st.ckpt_path, dt = self._checkpoint(run)
         st.pauses.append(dt)
         st.last_ckpt = time.time()
+        return True
 
     def _finish(self, run, st, words):
         """The last progress line, the outputs, and what `PREFIX_config.json` records."""

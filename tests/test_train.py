@@ -305,3 +305,41 @@ def test_too_little_shared_memory_is_a_one_line_error(planted_dir, tmp_path, mon
     assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1
     assert r.output.startswith("Error: shared memory: the model needs") and "--shm-size=" in r.output
     assert not shm_entries(os.getpid())
+
+
+def test_a_stopped_worker_is_reported_within_the_stall_timeout(planted_dir, tmp_path):
+    """kill -STOP of one of 2 workers: the run must not hang; it stops with a one-line error naming the pid,
+    keeps its last checkpoint, and leaves no process or shared memory behind."""
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 400, workers=2) + ["--stall-timeout", "2"])
+    wait_for_progress(proc, run, 0.3)
+    kids = psutil.Process(proc.pid).children(recursive=True)
+    workers = [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
+    t0 = time.time()
+    workers[1].suspend()
+    out, errs = proc.communicate(timeout=60)
+    assert time.time() - t0 < 20
+    assert proc.returncode == 1 and "Traceback" not in errs
+    last = errs.strip().splitlines()[-1]
+    assert last.startswith(f"Error: worker 1 (pid {workers[1].pid}) ") and "--stall-timeout" in last
+    assert not shm_entries(proc.pid)
+    gone, alive = psutil.wait_procs(kids, timeout=10)
+    assert not alive
+    for path in ckpt.list_checkpoints(run + "_checkpoints"):
+        assert ckpt.verify(path) is None
+
+
+def test_a_pause_that_a_stopped_worker_never_answers_ends_within_the_stall_timeout(planted_dir, tmp_path):
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 400, workers=2) + ["--stall-timeout", "2"])
+    wait_for_progress(proc, run, 0.3)
+    kids = psutil.Process(proc.pid).children(recursive=True)
+    workers = [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
+    workers[0].suspend()
+    proc.send_signal(signal.SIGINT)                   # asks for a checkpoint: a pause worker 0 cannot answer
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in errs
+    assert f"worker 0 (pid {workers[0].pid}) did not pause within 2 s" in errs.strip().splitlines()[-1]
+    assert not shm_entries(proc.pid)
+    gone, alive = psutil.wait_procs(kids, timeout=10)
+    assert not alive
