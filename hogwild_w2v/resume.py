@@ -10,9 +10,12 @@ import shutil
 
 import numpy as np
 
+import os
+
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .errors import HW2VError
+from .outputs import outputs_exist, save_outputs
 
 
 def check_resumable(state, cfg, data, train_sents, flag_names=None):
@@ -85,3 +88,16 @@ def starting_point(ckpt_dir, cfg, data, train_sents, resume, force, flag_names=N
     if w_in.shape != (len(data.words), cfg.dim):
         raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
     return w_in, w_out, state
+
+
+def finished_run(prefix, cfg, data, w_in, w_out, state):
+    """A finished run resumed with the same --epochs: nothing to train; the outputs written if they are missing
+    (say a full disk stopped them). Returns what `PREFIX_config.json` records, marked `already_complete`."""
+    info = {"config": cfg.to_dict(), "data_dir": os.path.abspath(data.path),
+            "vocab_sha256": data.vocab_sha256, "vocab_size": len(data.words),
+            "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
+            "words_done": state["words_done"], "already_complete": True, "checkpoint_step": state["step"]}
+    if not outputs_exist(prefix):
+        save_outputs(prefix, w_in, w_out, info)
+        info["wrote_outputs"] = True
+    return info

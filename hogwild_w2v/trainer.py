@@ -30,9 +30,9 @@ from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError
 from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_error, worker_failure
-from .outputs import outputs_exist, save_outputs
+from .outputs import save_outputs
 from .progress import Progress
-from .resume import rng_states, starting_point, words_done
+from .resume import finished_run, rng_states, starting_point, words_done
 from .shm import SharedArrays
 from .spawn import start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
 from .validation import mean_loss, plan_validation
@@ -127,7 +127,7 @@ class Coordinator:
         self.step = state["step"] if state else 0
         next_chunk = state["next_chunk"] if state else 0
         if next_chunk >= total_chunks:
-            return self._already_complete(w_in0, w_out0, state)
+            return finished_run(self.prefix, cfg, data, w_in0, w_out0, state)
         n = cfg.workers
         V, d = w_in0.shape
         main_thread = threading.current_thread() is threading.main_thread()
@@ -164,18 +164,6 @@ class Coordinator:
                 progress.close()
             for sig, handler in old_handlers.items():
                 signal.signal(sig, handler)
-
-    def _already_complete(self, w_in, w_out, state):
-        """A finished run resumed with the same --epochs: nothing to train; outputs written if they are missing."""
-        info = {"config": self.cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
-                "vocab_sha256": self.data.vocab_sha256, "vocab_size": len(self.data.words),
-                "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
-                "words_done": state["words_done"],
-                "already_complete": True, "checkpoint_step": state["step"]}
-        if not outputs_exist(self.prefix):
-            save_outputs(self.prefix, w_in, w_out, info)
-            info["wrote_outputs"] = True
-        return info
 
     def _warn(self, msg):
         (self.stream or sys.stderr).write(f"Warning: {msg}\n")
