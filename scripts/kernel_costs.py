@@ -10,13 +10,10 @@ stage functions, so nothing here re-implements the kernel.
 import argparse
 import time
 
-import numpy as np
 
 from hogwild_w2v import sgns
-from hogwild_w2v.batching import chunk_bounds, iter_chunks, keep_probabilities, make_batch, negative_cdf
 from hogwild_w2v.config import TrainConfig
-from hogwild_w2v.data import open_data
-from hogwild_w2v.resume import init_matrices
+from profile_kernel import warm_batches
 
 
 def main():
@@ -25,22 +22,7 @@ def main():
     ap.add_argument("--sentences", type=int, default=20000)
     args = ap.parse_args()
     cfg = TrainConfig()
-    data = open_data(args.data_dir)
-    V = len(data.words)
-    w_in, w_out = init_matrices(V, cfg.dim, cfg.seed)
-    rng = np.random.default_rng(1)
-    kp, cdf = keep_probabilities(data.counts, cfg.sample), negative_cdf(data.counts)
-    stop = min(args.sentences, len(data.offsets) - 1)
-    bounds = chunk_bounds(np.asarray(data.offsets[:stop + 1]), cfg.batch_words)
-    t0 = time.perf_counter()
-    batches = [make_batch(tok, sent, kp, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
-                          shared_negatives=cfg.negatives_per_block)
-               for _, tok, sent in iter_chunks(data.corpus, data.offsets, bounds)]
-    prepare = time.perf_counter() - t0
-    raw = sum(b.raw_words for b in batches)
-    acc = np.zeros(V)
-    for b in batches:
-        sgns.sgns_step(w_in, w_out, b, cfg.lr, want_loss=False, acc=acc)
+    batches, prepare, raw, w_in, w_out, acc = warm_batches(args.data_dir, cfg, args.sentences)
 
     def timed(damping=True):
         best = 1e9

@@ -18,6 +18,29 @@ from hogwild_w2v import sgns
 from hogwild_w2v.batching import chunk_bounds, iter_chunks, keep_probabilities, make_batch, negative_cdf
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.data import open_data
+from hogwild_w2v.resume import init_matrices
+
+
+def warm_batches(data_dir, cfg, sentences):
+    """(batches of the first `sentences` sentences, prepare seconds, raw tokens, w_in, w_out, row-total buffer),
+    the matrices trained one pass over those batches so that the damping sees real vectors. The library's own
+    `iter_chunks` / `make_batch` / `sgns_step` throughout (kernel_costs.py and stage_split_cost.py use it too)."""
+    data = open_data(data_dir)
+    rng = np.random.default_rng(1)
+    V = len(data.words)
+    w_in, w_out = init_matrices(V, cfg.dim, cfg.seed)
+    kp, cdf = keep_probabilities(data.counts, cfg.sample), negative_cdf(data.counts)
+    stop = min(sentences, len(data.offsets) - 1)
+    bounds = chunk_bounds(np.asarray(data.offsets[:stop + 1]), cfg.batch_words)
+    t0 = time.perf_counter()
+    batches = [make_batch(tok, sent, kp, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
+                          shared_negatives=cfg.negatives_per_block)
+               for _, tok, sent in iter_chunks(data.corpus, data.offsets, bounds)]
+    prep = time.perf_counter() - t0
+    acc = np.zeros(V)
+    for b in batches:                      # warm up: one pass, so the vectors are those of a trained model
+        sgns.sgns_step(w_in, w_out, b, cfg.lr, want_loss=False, acc=acc)
+    return batches, prep, sum(b.raw_words for b in batches), w_in, w_out, acc
 
 
 def main():
@@ -30,24 +53,8 @@ def main():
     args = ap.parse_args()
     cfg = TrainConfig(window=args.window, negative=args.negative, dim=args.dim, batch_words=args.batch_words,
                       group=args.group)
-    data = open_data(args.data_dir)
-    rng = np.random.default_rng(1)
-    V = len(data.words)
-    w_in = (rng.random((V, cfg.dim), dtype=np.float32) - 0.5) / cfg.dim
-    w_out = np.zeros((V, cfg.dim), np.float32)
-    kp, cdf = keep_probabilities(data.counts, cfg.sample), negative_cdf(data.counts)
-    stop = min(args.sentences, len(data.offsets) - 1)
-    bounds = chunk_bounds(np.asarray(data.offsets[:stop + 1]), cfg.batch_words)
-    t0 = time.perf_counter()
-    batches = [make_batch(tok, sent, kp, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
-                          shared_negatives=cfg.negatives_per_block)
-               for _, tok, sent in iter_chunks(data.corpus, data.offsets, bounds)]
-    prep = time.perf_counter() - t0
-    raw = sum(b.raw_words for b in batches)
-    for b in batches:                      # warm up: one pass, so the vectors are those of a trained model
-        sgns.sgns_step(w_in, w_out, b, cfg.lr, want_loss=False)
+    batches, prep, raw, w_in, w_out, acc = warm_batches(args.data_dir, cfg, args.sentences)
     damping = args.damping == "on"
-    acc = np.zeros(V)
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
