@@ -84,6 +84,9 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
 
 def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
     """Run the library's `train`; turn a stop into its message and exit code; print what was done."""
+    cores = default_workers()
+    if cfg.workers > cores:     # Hogwild workers are CPU-bound: more than the cores only share them, and wait
+        err(f"Warning: --workers {cfg.workers} is more than the {cores} physical cores; they will share them.")
     try:
         info = run_train(data_dir, prefix, cfg, quiet=quiet, flag_names=flag_names(), **options)
     except Interrupted as stop:

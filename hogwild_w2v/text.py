@@ -115,7 +115,8 @@ def iter_blocks(path: str, on_read=None):
     """Yield raw byte blocks of whole lines (about BLOCK_BYTES each), decompressing gzip transparently.
 
     Reads fixed-size chunks and cuts at the last newline (gzip's line-by-line `readlines` costs ~1 s per 7M
-    tokens in Python calls); the tail is carried into the next block. `on_read(bytes)`, if given, hears how far
+    tokens in Python calls); the tail is carried into the next block. A line longer than 2 x BLOCK_BYTES is cut
+    at its last space, so a newline-free input (text8) is read in bounded memory. `on_read(bytes)`, if given, hears how far
     into the file on disk (compressed bytes for gzip) reading has got, after every chunk.
     """
     try:
@@ -130,9 +131,13 @@ def iter_blocks(path: str, on_read=None):
                     break
                 data = carry + chunk
                 cut = data.rfind(b"\n") + 1
-                if cut == 0:                  # no line end yet: one very long line, keep reading
-                    carry = data
-                    continue
+                if cut == 0:                  # no line end yet: a very long line
+                    if len(data) < 2 * BLOCK_BYTES:
+                        carry = data
+                        continue
+                    # longer still (text8 is one 100 MB line): break it between words, so memory stays bounded;
+                    # preprocess cuts long lines into MAX_SENTENCE-token pieces anyway, as gensim's Text8Corpus
+                    cut = data.rfind(b" ") + 1 or len(data)
                 carry = data[cut:]
                 yield data[:cut]
             if carry:

@@ -174,3 +174,14 @@ def test_export_tsv_round_trips_for_the_projector(tmp_path):
                                   "--format", "tsv", "--limit", "2"])
     assert np.loadtxt(out / "vectors.tsv", delimiter="\t").shape == (2, 5)
     assert (out / "metadata.tsv").read_text().splitlines() == words[:2]
+
+
+def test_more_workers_than_cores_warns_on_stderr(tmp_path, monkeypatch, capsys):
+    from hogwild_w2v.cli import train as train_cli
+    from hogwild_w2v.config import TrainConfig
+    monkeypatch.setattr(train_cli, "default_workers", lambda: 1)
+    monkeypatch.setattr(train_cli, "run_train", lambda *a, **k: {"epochs_done": 1.0, "words_per_s": 1.0})
+    train_cli.train_and_report("d", str(tmp_path / "v"), TrainConfig(workers=2), quiet=True)
+    assert "Warning: --workers 2 is more than the 1 physical cores" in capsys.readouterr().err
+    train_cli.train_and_report("d", str(tmp_path / "v"), TrainConfig(workers=1), quiet=True)
+    assert "Warning" not in capsys.readouterr().err

@@ -2,6 +2,7 @@
 import gzip
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -174,3 +175,21 @@ def test_damaged_gzip_is_a_one_line_error(tmp_path, damage):
     assert len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
     assert not os.path.exists(tmp_path / "d")
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".hw2v")]
+
+
+def test_a_newline_free_input_is_read_in_bounded_blocks_and_keeps_every_token(tmp_path, monkeypatch):
+    """text8 is a single 100 MB line: it must be cut between words while it is read, not held whole."""
+    from hogwild_w2v import text
+    from hogwild_w2v.data import open_data
+    monkeypatch.setattr(text, "BLOCK_BYTES", 256)
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in rng.integers(0, 50, size=20_000)]
+    (tmp_path / "one.txt").write_text(" ".join(words))                      # no line end at all
+    seen = []
+    real = text.block_tokens
+    module = sys.modules["hogwild_w2v.preprocess"]       # (the package's `preprocess` attribute is the function)
+    monkeypatch.setattr(module, "block_tokens", lambda raw, *a, **k: (seen.append(len(raw)), real(raw, *a, **k))[1])
+    preprocess([str(tmp_path / "one.txt")], str(tmp_path / "d"), min_count=1)
+    assert max(seen) <= 3 * 256                                              # never the whole line at once
+    data = open_data(str(tmp_path / "d"))
+    assert [data.words[i] for i in np.asarray(data.corpus)] == words         # every token, in order
