@@ -90,7 +90,9 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
     try:
         info = run_train(data_dir, prefix, cfg, quiet=quiet, flag_names=flag_names(), **options)
     except Interrupted as stop:
-        err(f"Stopped ({stop}); checkpoint {stop.checkpoint}. Continue with the same command plus --resume.")
+        saved = (f"checkpoint {stop.checkpoint}" if stop.checkpoint else
+                 "this checkpoint could not be written (see the warning); the previous one stays")
+        err(f"Stopped ({stop}); {saved}. Continue with the same command plus --resume.")
         sys.exit(128 + stop.signum)
     except KeyboardInterrupt:
         err("Aborted; shared memory released. The last checkpoint, if any, is intact.")

@@ -105,6 +105,15 @@ class Progress:
         if not self.quiet:
             self._write(("\n" if self.live else "") + text + "\n")
 
+    def warning(self, text):
+        """A line 'Warning: ...' even with -q, and a {"warning": ...} record in the JSON-lines log."""
+        if self.log:
+            self.log.write(json.dumps({"time": round(time.time(), 3), "warning": text}) + "\n")
+            self.log.flush()
+        quiet, self.quiet = self.quiet, False
+        self._write(("\n" if self.live else "") + "Warning: " + text + "\n")
+        self.quiet = quiet
+
     def close(self):
         if self.live and not self.quiet:
             self._write("\n")

@@ -223,7 +223,14 @@ class Coordinator:
                  "train_tokens": run.train_tokens, "n_chunks": run.n_chunks,
                  "next_chunk": int(a["ctrl"][NEXT_CHUNK]), "words_done": int(a["progress"][:, WORDS].sum()),
                  "workers": len(run.procs), "worker_states": states, "step": self.step, "time": time.time()}
-        path = ckpt.save(self.ckpt_dir, self.step, a["w_in"], a["w_out"], state, self.keep)
+        try:
+            path = ckpt.save(self.ckpt_dir, self.step, a["w_in"], a["w_out"], state, self.keep)
+        except OSError as exc:             # a full disk, a read-only folder: the previous checkpoint stays valid
+            self.step -= 1
+            where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
+            run.progress.warning(f"checkpoint not written ({exc.strerror or exc}{where}); the previous one stays "
+                                 f"valid, training goes on and the next checkpoint tries again")
+            path = None
         a["ctrl"][COMMAND] = RUN
         return path, time.perf_counter() - t0
 
@@ -258,7 +265,8 @@ class Coordinator:
             if self.stop_signal is not None:
                 self._check_divergence(st.recent_loss, a)
                 path, dt = self._checkpoint(run)
-                run.progress.message(f"checkpoint written to {path} ({dt:.2f} s)")
+                if path is not None:
+                    run.progress.message(f"checkpoint written to {path} ({dt:.2f} s)")
                 raise Interrupted(self.stop_signal, path)
             if self._checkpoint_if_due(run, st, words, now, all_done):
                 watch.restart(time.time())
@@ -287,7 +295,8 @@ class Coordinator:
             st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
             st.val_history.append({"epoch": int(epochs_now), "val_loss": st.val_loss})
         st.epochs_seen = epochs_now
-        st.ckpt_path, dt = self._checkpoint(run)
+        path, dt = self._checkpoint(run)
+        st.ckpt_path = path or st.ckpt_path
         st.pauses.append(dt)
         st.last_ckpt = time.time()
         return True

@@ -343,3 +343,24 @@ def test_a_pause_that_a_stopped_worker_never_answers_ends_within_the_stall_timeo
     assert not shm_entries(proc.pid)
     gone, alive = psutil.wait_procs(kids, timeout=10)
     assert not alive
+
+
+def test_a_checkpoint_that_cannot_be_written_is_a_warning_and_training_goes_on(planted_dir, tmp_path, monkeypatch):
+    """A full disk (ENOSPC) at every checkpoint: each is a warning on the progress output and in the JSONL log,
+    training finishes and writes its outputs. (Checkpoints are written by the coordinator, this process.)"""
+    import errno
+    import io
+    from hogwild_w2v import checkpoint
+    from hogwild_w2v.config import TrainConfig
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "v_checkpoints"))
+    monkeypatch.setattr(checkpoint, "save", full)
+    out, log = io.StringIO(), tmp_path / "log.jsonl"
+    info = train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=8, epochs=2, workers=1), stream=out,
+                 log_jsonl=str(log))
+    assert info["epochs_done"] == 2 and info["checkpoint"] is None
+    assert os.path.exists(tmp_path / "v_center.npy")
+    warnings = [line for line in out.getvalue().splitlines() if line.startswith("Warning: checkpoint not written")]
+    assert len(warnings) >= 2 and "No space left on device" in warnings[0]
+    assert sum('"warning"' in line for line in log.read_text().splitlines()) == len(warnings)
