@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def decode(data_dir, path):
         return path
     data = open_data(data_dir)
     words = np.array(data.words, dtype=object)
-    tmp = path + ".tmp"
+    tmp = f"{path}.tmp{os.getpid()}-{threading.get_ident()}"     # two jobs may decode the same corpus at once
     with open(tmp, "w") as fh:
         off = data.offsets
         for k in range(len(off) - 1):
