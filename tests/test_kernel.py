@@ -182,3 +182,14 @@ def test_trust_region_holds_every_rows_score_moves_to_the_limit():
             assert np.array_equal(limited[ids == row], d[ids == row])
         else:
             assert size2[row] * longest == pytest.approx(1.5, rel=1e-4)   # held at the limit, not below it
+
+
+def test_input_vectors_start_like_gensims_and_output_vectors_at_zero():
+    """+-1/dim as gensim 4 (word2vec.c: +-0.5/dim): the start's scale decided the analogy gap to gensim on small
+    corpora (docs/BENCHMARKS.md, round 3), so it is pinned here."""
+    from hogwild_w2v.resume import init_matrices
+    w_in, w_out = init_matrices(2000, 50, seed=1)
+    assert w_in.dtype == np.float32 and not w_out.any()
+    assert np.abs(w_in).max() <= 1 / 50 and np.abs(w_in).max() > 0.99 / 50
+    assert np.std(w_in) == pytest.approx(1 / 50 / np.sqrt(3), rel=0.01)          # uniform on (-1/d, 1/d)
+    assert np.array_equal(init_matrices(2000, 50, seed=1)[0], w_in)
