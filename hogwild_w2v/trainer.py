@@ -9,7 +9,8 @@
     STOP  -------------------------------------->  returns
 
 Around it: where a run starts (resume.py), the validation slice (validation.py), divergence and dead workers
-(health.py), processes (spawn.py), files (checkpoint.py, outputs.py).
+(health.py), processes (spawn.py), files (checkpoint.py, outputs.py). What stays here (~320 lines) is one
+coordinator's state and its polling loop, which read best together.
 """
 from __future__ import annotations
 
