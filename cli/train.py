@@ -13,6 +13,7 @@ from hogwild_w2v.trainer import Interrupted, train as run_train
 
 from . import NON_NEGATIVE, POSITIVE, err, library_errors, main
 
+
 def default_workers():
     return psutil.cpu_count(logical=False) or os.cpu_count() or 1
 

@@ -113,6 +113,14 @@ def spearman(a, b):
     return float((ra * rb).sum() / np.sqrt((ra * ra).sum() * (rb * rb).sum()))
 
 
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def _split(line, sep):
     return [f.strip() for f in (line.split(sep) if sep else line.split())]
 
@@ -133,9 +141,7 @@ def read_pairs(path):
     sep = "\t" if "\t" in first else "," if "," in first else None
     cols = (0, 1, 2)
     head = _split(first, sep)
-    try:
-        float(head[2]) if len(head) >= 3 else None
-    except ValueError:                                                    # a header line
+    if len(head) >= 3 and not _is_number(head[2]):                        # a header line
         names = [h.lower().replace(" ", "").replace("_", "") for h in head]
         if "word1" in names and "word2" in names:
             w1, w2 = names.index("word1"), names.index("word2")

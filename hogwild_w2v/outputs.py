@@ -12,6 +12,12 @@ import numpy as np
 OUTPUTS = ("center", "context", "combined")
 
 
+def run_identity(cfg, data):
+    """What every PREFIX_config.json starts with: the settings, and which data (and vocabulary) they trained on."""
+    return {"config": cfg.to_dict(), "data_dir": os.path.abspath(data.path), "vocab_sha256": data.vocab_sha256,
+            "vocab_size": len(data.words)}
+
+
 def output_paths(prefix):
     return [f"{prefix}_{name}.npy" for name in OUTPUTS] + [f"{prefix}_config.json"]
 

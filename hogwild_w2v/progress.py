@@ -13,6 +13,16 @@ def _duration(seconds):
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def _write_to(stream, text):
+    """Write and flush; False if the stream has gone away (OSError, or ValueError on a closed file)."""
+    try:
+        stream.write(text)
+        stream.flush()
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 class ByteProgress:
     """`preprocess`'s reading progress: percent of bytes, MB read of total, rate and ETA; a live line on a
     terminal, a plain line every `plain_every` seconds otherwise (and always the last)."""
@@ -39,11 +49,7 @@ class ByteProgress:
                 f"{rate / 1e6:.1f} MB/s")
         if not finished:
             line += f"  ETA {_duration((total - done) / rate)}" if rate > 0 else "  ETA -"
-        try:
-            self.stream.write(("\r" + line + "\033[K" + ("\n" if finished else "")) if self.live else line + "\n")
-            self.stream.flush()
-        except (OSError, ValueError):
-            pass
+        _write_to(self.stream, ("\r" + line + "\033[K" + ("\n" if finished else "")) if self.live else line + "\n")
 
 
 class Progress:
@@ -93,12 +99,9 @@ class Progress:
             self.last_print = now
 
     def _write(self, text):
-        """Write to the terminal; a terminal that went away (SIGHUP, a closed ssh session) silences the
-        progress output instead of stopping the run."""
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):
+        """Write to the terminal (whatever -q says: callers decide); a terminal that went away (SIGHUP, a closed
+        ssh session) silences the progress output instead of stopping the run."""
+        if not _write_to(self.stream, text):
             self.quiet = True
 
     def message(self, text):
@@ -110,9 +113,7 @@ class Progress:
         if self.log:
             self.log.write(json.dumps({"time": round(time.time(), 3), "warning": text}) + "\n")
             self.log.flush()
-        quiet, self.quiet = self.quiet, False
-        self._write(("\n" if self.live else "") + "Warning: " + text + "\n")
-        self.quiet = quiet
+        self._write(("\n" if self.live else "") + "Warning: " + text + "\n")      # _write ignores -q
 
     def close(self):
         if self.live and not self.quiet:

@@ -10,12 +10,10 @@ import shutil
 
 import numpy as np
 
-import os
-
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .errors import HW2VError
-from .outputs import outputs_exist, save_outputs
+from .outputs import outputs_exist, run_identity, save_outputs
 
 
 def check_resumable(state, cfg, data, train_sents, flag_names=None):
@@ -93,9 +91,7 @@ def starting_point(ckpt_dir, cfg, data, train_sents, resume, force, flag_names=N
 def finished_run(prefix, cfg, data, w_in, w_out, state):
     """A finished run resumed with the same --epochs: nothing to train; the outputs written if they are missing
     (say a full disk stopped them). Returns what `PREFIX_config.json` records, marked `already_complete`."""
-    info = {"config": cfg.to_dict(), "data_dir": os.path.abspath(data.path),
-            "vocab_sha256": data.vocab_sha256, "vocab_size": len(data.words),
-            "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
+    info = {**run_identity(cfg, data), "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
             "words_done": state["words_done"], "already_complete": True, "checkpoint_step": state["step"]}
     if not outputs_exist(prefix):
         save_outputs(prefix, w_in, w_out, info)

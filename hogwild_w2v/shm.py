@@ -35,12 +35,12 @@ class SharedArrays:
     def __init__(self, specs: dict):
         token = secrets.token_hex(3)
         self.segments, self.arrays, self.spec = [], {}, {}
-        check_room(sum(max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize) for shape, dtype in specs.values()))
+        sizes = {key: max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize) for key, (shape, dtype) in specs.items()}
+        check_room(sum(sizes.values()))
         try:
             for key, (shape, dtype) in specs.items():
-                nbytes = max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize)
                 seg = shared_memory.SharedMemory(name=f"hw2v_{os.getpid()}_{token}_{key}", create=True,
-                                                 size=nbytes)
+                                                 size=sizes[key])
                 self.segments.append(seg)
                 arr = np.ndarray(shape, dtype=dtype, buffer=seg.buf)
                 arr.fill(0)

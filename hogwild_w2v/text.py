@@ -116,8 +116,8 @@ def iter_blocks(path: str, on_read=None):
 
     Reads fixed-size chunks and cuts at the last newline (gzip's line-by-line `readlines` costs ~1 s per 7M
     tokens in Python calls); the tail is carried into the next block. A line longer than 2 x BLOCK_BYTES is cut
-    at its last space, so a newline-free input (text8) is read in bounded memory. `on_read(bytes)`, if given, hears how far
-    into the file on disk (compressed bytes for gzip) reading has got, after every chunk.
+    at its last space, so a newline-free input (text8) is read in bounded memory. `on_read(bytes)`, if given,
+    hears how far into the file on disk (compressed bytes for gzip) reading has got, after every chunk.
     """
     try:
         with open_text_binary(path) as fh:

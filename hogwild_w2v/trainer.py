@@ -15,7 +15,6 @@ coordinator's state and its polling loop, which read best together.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import queue as queue_mod
 import signal
 import sys
@@ -31,7 +30,7 @@ from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError
 from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_error, worker_failure
-from .outputs import save_outputs
+from .outputs import run_identity, save_outputs
 from .progress import Progress
 from .resume import finished_run, rng_states, starting_point, words_done
 from .shm import SharedArrays
@@ -307,9 +306,7 @@ class Coordinator:
         a = run.shm.arrays
         elapsed = time.time() - st.t_start
         tot = a["losses"].sum(axis=0)
-        info = {"config": self.cfg.to_dict(), "data_dir": os.path.abspath(self.data.path),
-                "vocab_sha256": self.data.vocab_sha256, "vocab_size": len(self.data.words),
-                "train_tokens": run.train_tokens, "epochs_done": words / run.train_tokens, "words_done": words,
+        info = {**run_identity(self.cfg, self.data), "train_tokens": run.train_tokens, "epochs_done": words / run.train_tokens, "words_done": words,
                 "final_train_loss": st.recent_loss, "mean_train_loss_this_run": float(tot[0] / max(tot[1], 1)),
                 "val_loss": st.val_history, "words_per_s": (words - run.words_at_start) / max(elapsed, 1e-9),
                 "train_seconds": elapsed, "checkpoint": st.ckpt_path,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 
 import numpy as np
@@ -46,7 +47,6 @@ class Vectors:
     def from_run(cls, prefix, which="center"):
         """The vectors a training run wrote: PREFIX_center.npy (or "context" / "combined"), with the vocabulary
         of the data directory that PREFIX_config.json names."""
-        import json
         config = f"{prefix}_config.json"
         try:
             with open(config, encoding="utf-8") as fh:
