@@ -47,7 +47,8 @@ def err(text):
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="hw2v")
 def main():
-    """hw2v: word2vec (skip-gram, negative sampling) in pure NumPy, trained Hogwild-style on every core.
+    """hw2v: word2vec (skip-gram or CBOW; negative sampling or hierarchical softmax) in pure NumPy, trained
+    Hogwild-style on every core.
 
     \b
     A whole run:

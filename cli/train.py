@@ -23,10 +23,19 @@ def train_options(fn):
     opts = [
         click.option("--data-dir", required=True, type=click.Path(), help="Output of `hw2v preprocess`."),
         click.option("--embeddings", "prefix", required=True, type=click.Path(),
-                     help="Output prefix: PREFIX_center.npy, _context.npy, _combined.npy, _config.json."),
+                     help="Output prefix: PREFIX_center.npy (the word vectors), _config.json; with negative "
+                          "sampling _context.npy and _combined.npy, with --hs _hs.npy (the tree's inner nodes)."),
+        click.option("--model", default=TrainConfig.model, type=click.Choice(["sg", "cbow"]),
+                     help="sg: skip-gram, each word predicts its contexts; cbow: the mean of the contexts predicts "
+                          "the word (cheaper per word)."),
+        click.option("--hs", is_flag=True, help="Hierarchical softmax (a Huffman tree) as well as negative sampling; "
+                                                "with --negative 0, instead of it."),
+        click.option("--cbow-mean/--cbow-sum", "cbow_mean", default=None,
+                     help="CBOW's hidden vector: the mean of the context vectors (as word2vec.c)  [default: mean]"),
         click.option("--dim", default=TrainConfig.dim, type=POSITIVE, help="Vector size."),
         click.option("--window-size", default=TrainConfig.window, type=POSITIVE, help="Maximum context distance."),
-        click.option("--negative", default=TrainConfig.negative, type=POSITIVE, help="Negatives per positive pair."),
+        click.option("--negative", default=TrainConfig.negative, type=NON_NEGATIVE,
+                     help="Negatives per positive pair; 0 turns negative sampling off (needs --hs)."),
         click.option("--lr", default=TrainConfig.lr, type=click.FloatRange(min=0, min_open=True), help="Starting rate."),
         click.option("--min-lr", type=click.FloatRange(min=0), help="Final rate  [default: lr * 1e-4]"),
         click.option("--sample", default=TrainConfig.sample, type=click.FloatRange(0, 1, max_open=True),
@@ -65,17 +74,27 @@ def train_options(fn):
 
 # option names that differ from the TrainConfig field they set
 CONFIG_KEYS = {"window_size": "window"}
+# flags that name a setting better than click's first spelling of them
+FLAG_NAMES = {"cbow_mean": "--cbow-mean/--cbow-sum"}
 
 
 def flag_names():
     """TrainConfig field -> the flag that sets it, read from the `train` command's own options."""
-    return {CONFIG_KEYS.get(p.name, p.name): p.opts[0] for p in train.params if isinstance(p, click.Option)}
+    names = {CONFIG_KEYS.get(p.name, p.name): p.opts[0] for p in train.params if isinstance(p, click.Option)}
+    return {**names, **FLAG_NAMES}
 
 
 def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, epochs, seed, workers, val,
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
-             shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT):
-    cfg = TrainConfig(dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
+             shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT,
+             model=TrainConfig.model, hs=TrainConfig.hs, cbow_mean=None):
+    if negative == 0 and not hs:
+        raise click.UsageError("--negative 0 needs --hs: with neither negative sampling nor hierarchical softmax "
+                               "there is nothing to train")
+    if cbow_mean is not None and model != "cbow":
+        raise click.UsageError(f"--cbow-mean/--cbow-sum only apply to --model cbow, not --model {model}")
+    cfg = TrainConfig(model=model, hs=hs, cbow_mean=TrainConfig.cbow_mean if cbow_mean is None else cbow_mean,
+                      dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
                       batch_words=batch_words, group=group, shared_negatives=shared_negatives, damping=damping)
     return train_and_report(data_dir, prefix, cfg, quiet=quiet, checkpoint_every=checkpoint_every,
@@ -102,8 +121,8 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
         wrote = f"; wrote the missing outputs {prefix}_*" if info.get("wrote_outputs") else ""
         err(f"Nothing to do: the run is complete ({info['epochs_done']:.2f} of {cfg.epochs} epochs){wrote}.")
     elif not quiet:
-        err(f"trained {info['epochs_done']:.2f} epochs at {info['words_per_s']:,.0f} words/s; "
-            f"wrote {prefix}_center.npy, _context.npy, _combined.npy, _config.json")
+        written = ", ".join(os.path.basename(p) for p in info["outputs"])
+        err(f"trained {info['epochs_done']:.2f} epochs at {info['words_per_s']:,.0f} words/s; wrote {written}")
     return info
 
 
@@ -111,11 +130,12 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
 @train_options
 @library_errors
 def train(**kwargs):
-    """Train skip-gram vectors with negative sampling on a preprocessed corpus.
+    """Train word vectors on a preprocessed corpus: skip-gram or CBOW, negative sampling or hierarchical softmax.
 
     \b
     Example:
       hw2v train --data-dir data --embeddings out/vec --epochs 5 --workers 2
+      hw2v train --data-dir data --embeddings out/cbow --model cbow --hs --negative 0
     Ctrl-C, SIGTERM or SIGHUP writes a checkpoint and exits 130, 143 or 129; add --resume to continue.
     """
     do_train(**kwargs)

@@ -59,12 +59,15 @@ def sentence_ids(offsets_local):
     return np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
 
 
-def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, shared_negatives, direction="center"):
+def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, shared_negatives, direction="center",
+               model="sg"):
     """Build a `Batch` from raw `tokens` (word ids) and their sentence numbers `sent`.
 
     direction "center": the center's input row predicts its contexts' output rows (A = G centers, B = the span);
     "context": word2vec.c's order, each context's input row predicts the center's output row (A = the span,
     B = G centers). Either way negatives are weighted so that each positive pair meets `negative` of them.
+    model "cbow" (center layout): one prediction per center that has a context, so each such center's negatives
+    weigh `negative / Kb` and `n_pairs` counts those centers (cbow.py).
 
     Random draws, in this order (so that seeded runs are reproducible): subsampling, effective windows,
     negatives.
@@ -110,7 +113,10 @@ def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, sh
     else:
         n_in = n_ctx
         in_ids, out_ids = center_ids.reshape(nb, G), np.concatenate([span_ids, negs], axis=1)
-    neg_weight = (n_in * (negative / shared_negatives)).astype(np.float32)   # (nb, A)
+    per_negative = negative / shared_negatives if shared_negatives else 0.0
+    if model == "cbow":
+        n_in = n_ctx > 0                                                      # (nb, G): centers that predict
+    neg_weight = (n_in * per_negative).astype(np.float32)                    # (nb, A)
     return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight,
-                 n_pairs=int(n_ctx.sum()), raw_words=raw)
+                 n_pairs=int(n_in.sum() if model == "cbow" else n_ctx.sum()), raw_words=raw)
 

@@ -1,4 +1,5 @@
-"""Atomic, verified checkpoints: `ckpt-NNNNNN/` with w_in.npy, w_out.npy, state.json and a sha256 manifest.
+"""Atomic, verified checkpoints: `ckpt-NNNNNN/` with one NAME.npy per matrix (w_in, and w_out and/or w_hs as the
+model has them: models.py), state.json and a sha256 manifest of them all.
 
 A checkpoint is written in a temporary folder, fsynced, then renamed into place, so a folder named `ckpt-*`
 is complete. Loading checks every file against the manifest; a damaged checkpoint is skipped with a warning
@@ -16,22 +17,24 @@ import numpy as np
 from .fileutil import fsync_path, sha256_file
 
 PREFIX = "ckpt-"
-FILES = ("w_in.npy", "w_out.npy", "state.json")
+STATE = "state.json"
 
 
-def save(ckpt_dir, step, w_in, w_out, state, keep=2):
-    """Write checkpoint number `step`; keep the `keep` newest. Returns its path."""
+def save(ckpt_dir, step, mats, state, keep=2):
+    """Write checkpoint number `step` of the matrices `mats` (name -> array); keep the `keep` newest. Returns its
+    path."""
     os.makedirs(ckpt_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=ckpt_dir)
+    files = [f"{name}.npy" for name in mats] + [STATE]
     try:
-        np.save(os.path.join(tmp, "w_in.npy"), w_in)
-        np.save(os.path.join(tmp, "w_out.npy"), w_out)
-        with open(os.path.join(tmp, "state.json"), "w") as fh:
+        for name, mat in mats.items():
+            np.save(os.path.join(tmp, f"{name}.npy"), mat)
+        with open(os.path.join(tmp, STATE), "w") as fh:
             json.dump(state, fh)
-        manifest = {name: sha256_file(os.path.join(tmp, name)) for name in FILES}
+        manifest = {name: sha256_file(os.path.join(tmp, name)) for name in files}
         with open(os.path.join(tmp, "manifest.json"), "w") as fh:
             json.dump(manifest, fh)
-        for name in (*FILES, "manifest.json"):
+        for name in (*files, "manifest.json"):
             fsync_path(os.path.join(tmp, name))
         final = os.path.join(ckpt_dir, f"{PREFIX}{step:06d}")
         if os.path.exists(final):
@@ -55,13 +58,16 @@ def list_checkpoints(ckpt_dir):
 
 
 def verify(path):
-    """None if the checkpoint at `path` is complete and intact, else a reason."""
+    """None if the checkpoint at `path` is complete and intact (every file its manifest names, w_in.npy and
+    state.json among them), else a reason."""
     try:
         with open(os.path.join(path, "manifest.json")) as fh:
             manifest = json.load(fh)
     except (OSError, json.JSONDecodeError):
         return "manifest missing or unreadable"
-    for name in FILES:
+    if not isinstance(manifest, dict):
+        return "manifest unreadable"
+    for name in sorted(set(manifest) | {"w_in.npy", STATE}):
         file = os.path.join(path, name)
         if not os.path.isfile(file):
             return f"{name} missing"
@@ -71,13 +77,15 @@ def verify(path):
 
 
 def load_latest(ckpt_dir, warn=lambda msg: None):
-    """(path, w_in, w_out, state) of the newest intact checkpoint, or None if there is none."""
+    """(path, matrices (name -> array), state) of the newest intact checkpoint, or None if there is none."""
     for path in reversed(list_checkpoints(ckpt_dir)):
         reason = verify(path)
         if reason:
             warn(f"skipping damaged checkpoint {path}: {reason}")
             continue
-        with open(os.path.join(path, "state.json")) as fh:
+        with open(os.path.join(path, STATE)) as fh:
             state = json.load(fh)
-        return path, np.load(os.path.join(path, "w_in.npy")), np.load(os.path.join(path, "w_out.npy")), state
+        with open(os.path.join(path, "manifest.json")) as fh:
+            names = [n[:-len(".npy")] for n in json.load(fh) if n.endswith(".npy")]
+        return path, {name: np.load(os.path.join(path, f"{name}.npy")) for name in names}, state
     return None

@@ -13,9 +13,12 @@ from .errors import HW2VError
 
 @dataclass(frozen=True)
 class TrainConfig:
+    model: str = "sg"               # sg: skip-gram | cbow: continuous bag of words (word2vec.c -cbow 1)
+    hs: bool = False                # hierarchical softmax (word2vec.c -hs 1); with negative 0 the only objective
+    cbow_mean: bool = True          # CBOW's hidden vector: the mean of its contexts (True, word2vec.c) or their sum
     dim: int = 100                  # embedding size d
     window: int = 5                 # maximum context distance; the effective one is drawn from 1..window
-    negative: int = 5               # negatives per positive pair, as word2vec.c's -negative
+    negative: int = 5               # negatives per positive pair, as word2vec.c's -negative; 0: no NS (needs hs)
     lr: float = 0.025               # starting learning rate (word2vec.c -alpha for skip-gram)
     min_lr: float | None = None     # final learning rate; None means lr * 1e-4, as word2vec.c
     sample: float = 1e-3            # subsampling threshold s; 0 disables subsampling
@@ -32,12 +35,17 @@ class TrainConfig:
 
     @property
     def negatives_per_block(self) -> int:
-        """Kb. A center has window + 1 contexts on average (effective window uniform in 1..window), so
+        """Kb. A skip-gram center has window + 1 contexts on average (effective window uniform in 1..window), so
         negative * (window + 1) negatives give each positive pair about `negative` of its own, each with weight
-        about 1, as in word2vec.c; fewer would give each negative a heavier, noisier weight."""
+        about 1, as in word2vec.c; fewer would give each negative a heavier, noisier weight. A CBOW center makes
+        one prediction, so `negative` would do; `group` (more, lighter negatives) costs little more. None without
+        negative sampling."""
+        if self.negative == 0:
+            return 0
         if self.shared_negatives is not None:
             return self.shared_negatives
-        return max(self.group, self.negative * (self.window + 1))
+        per_center = self.negative if self.model == "cbow" else self.negative * (self.window + 1)
+        return max(self.group, per_center)
 
     @property
     def final_lr(self) -> float:
@@ -47,7 +55,12 @@ class TrainConfig:
         checks = [
             (self.dim >= 1, "--dim must be at least 1"),
             (self.window >= 1, "--window-size must be at least 1"),
-            (self.negative >= 1, "--negative must be at least 1"),
+            (self.model in ("sg", "cbow"), f"unknown --model {self.model!r}: choose sg or cbow"),
+            (self.negative >= 0, "--negative must be at least 0"),
+            (self.negative >= 1 or self.hs, "--negative 0 needs --hs: there would be no objective to train"),
+            (self.cbow_mean or self.model == "cbow", "--cbow-sum only applies to --model cbow"),
+            (self.direction == "center" or (self.model == "sg" and not self.hs),
+             "direction context is a skip-gram negative-sampling experiment"),
             (self.lr > 0, "--lr must be positive"),
             (self.min_lr is None or 0 <= self.min_lr <= self.lr, "--min-lr must be between 0 and --lr"),
             (0 <= self.sample < 1, "--sample must be in [0, 1)"),
@@ -79,8 +92,8 @@ class TrainConfig:
 
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
     # (lr, epochs, workers and damping only change how the optimiser goes on from there.)
-    MODEL_KEYS = ("dim", "window", "negative", "sample", "ns_exponent", "group", "shared_negatives",
-                  "batch_words", "direction")
+    MODEL_KEYS = ("model", "hs", "cbow_mean", "dim", "window", "negative", "sample", "ns_exponent", "group",
+                  "shared_negatives", "batch_words", "direction")
 
 
 def learning_rate(cfg: TrainConfig, words_done: int, total_words: int) -> float:

@@ -55,30 +55,32 @@ class Diverged(HW2VError):
     pass
 
 
-# A fresh model scores 0 everywhere, so its loss per positive pair is (1 + negative) * log 2; training lowers it.
+# A fresh model scores 0 everywhere, so its loss per prediction is log 2 per sigmoid ((1 + negative) of them for
+# negative sampling, a Huffman path for hierarchical softmax: models.start_loss); training lowers it.
 # A loss this many times above that start, or a vector longer than MAX_NORM (healthy vectors stay below ~10:
 # beyond |s| ~ 30 the sigmoid is flat in float32), means the run has diverged, finite or not.
 DIVERGED_LOSS_FACTOR = 3.0
 MAX_NORM = 1e3
+MATRIX_NAMES = {"w_in": "input", "w_out": "output", "w_hs": "inner-node"}
 
 
-def divergence(cfg, loss, w_in=None, w_out=None):
-    """A one-line reason if the run has diverged, else None (matrices are checked in row chunks)."""
-    start = (1 + cfg.negative) * np.log(2.0)
+def divergence(start, loss, mats=None):
+    """A one-line reason if the run has diverged, else None. `start`: a fresh model's loss per prediction;
+    `mats`: name -> matrix, checked in row chunks."""
     if loss is not None and not np.isfinite(loss):
         return "the loss is not finite"
     if loss is not None and loss > DIVERGED_LOSS_FACTOR * start:
         return f"the loss per pair is {loss:.3g}, above {DIVERGED_LOSS_FACTOR:g}x its starting value {start:.3g}"
-    for name, mat in (("input", w_in), ("output", w_out)):
-        if mat is None:
-            continue
+    for key, mat in (mats or {}).items():
+        name = MATRIX_NAMES.get(key, key)
         for lo in range(0, len(mat), 65536):
             block = mat[lo:lo + 65536]
             norm_sq = np.einsum("ij,ij->i", block, block)
             if not np.all(norm_sq <= MAX_NORM ** 2):        # also catches NaN
+                article = "an" if name[0] in "aeiou" else "a"
                 if not np.all(np.isfinite(norm_sq)):
-                    return f"an {name} vector is not finite"
-                return f"an {name} vector's length is {np.sqrt(norm_sq.max()):.3g}, above {MAX_NORM:g}"
+                    return f"{article} {name} vector is not finite"
+                return f"{article} {name} vector's length is {np.sqrt(norm_sq.max()):.3g}, above {MAX_NORM:g}"
     return None
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .errors import HW2VError
+from .models import matrix_shapes
 from .outputs import outputs_exist, run_identity, save_outputs
 
 
@@ -65,14 +66,22 @@ def init_matrices(vocab_size, dim, seed):
     return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
 
 
+def init_model(cfg, vocab_size):
+    """Every matrix of the model (models.matrix_shapes): w_in as `init_matrices`, the output sides (w_out for
+    negative sampling, w_hs for the Huffman tree's inner nodes) zero, as word2vec.c's syn1neg and syn1."""
+    w_in, _ = init_matrices(vocab_size, cfg.dim, cfg.seed)
+    return {name: w_in if name == "w_in" else np.zeros(shape, dtype=np.float32)
+            for name, shape in matrix_shapes(cfg, vocab_size).items()}
+
+
 def starting_point(ckpt_dir, cfg, data, train_sents, resume, force, flag_names=None, warn=None):
-    """(w_in, w_out, checkpoint state or None) to start from: the newest intact checkpoint with `resume`, else
-    fresh matrices; an earlier run's checkpoints are removed with `force` and refused without it."""
+    """(matrices (name -> array), checkpoint state or None) to start from: the newest intact checkpoint with
+    `resume`, else fresh matrices; an earlier run's checkpoints are removed with `force` and refused without it."""
     if resume:
         found = ckpt.load_latest(ckpt_dir, warn=warn or (lambda msg: None))
         if found is None:
             raise HW2VError(f"no checkpoint to resume from in '{ckpt_dir}'")
-        _, w_in, w_out, state = found
+        _, mats, state = found
         check_resumable(state, cfg, data, train_sents, flag_names)
     else:
         if ckpt.list_checkpoints(ckpt_dir):
@@ -81,19 +90,20 @@ def starting_point(ckpt_dir, cfg, data, train_sents, resume, force, flag_names=N
                 raise HW2VError(f"'{ckpt_dir}' holds checkpoints of an earlier run: continue it with --resume, "
                                 f"or start over with --force")
             shutil.rmtree(ckpt_dir)
-        w_in, w_out = init_matrices(len(data.words), cfg.dim, cfg.seed)
+        mats = init_model(cfg, len(data.words))
         state = None
-    if w_in.shape != (len(data.words), cfg.dim):
-        raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary and --dim")
-    return w_in, w_out, state
+    want = matrix_shapes(cfg, len(data.words))
+    if {k: v.shape for k, v in mats.items()} != want:
+        raise HW2VError("cannot resume: checkpoint matrices do not match the vocabulary, --dim and the model")
+    return mats, state
 
 
-def finished_run(prefix, cfg, data, w_in, w_out, state):
+def finished_run(prefix, cfg, data, mats, state):
     """A finished run resumed with the same --epochs: nothing to train; the outputs written if they are missing
     (say a full disk stopped them). Returns what `PREFIX_config.json` records, marked `already_complete`."""
     info = {**run_identity(cfg, data), "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
             "words_done": state["words_done"], "already_complete": True, "checkpoint_step": state["step"]}
-    if not outputs_exist(prefix):
-        save_outputs(prefix, w_in, w_out, info)
+    if not outputs_exist(prefix, mats):
+        save_outputs(prefix, mats, info)
         info["wrote_outputs"] = True
     return info

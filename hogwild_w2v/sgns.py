@@ -79,14 +79,20 @@ class Batch:
 SCORE_STEP = 8.0       # the most a row's summed step may move one of its batch's scores (the trust region)
 
 
+def gather_rows(mat, ids):
+    """mat[ids]: rows of `mat` in the shape of `ids` plus (dim,). np.take gathers rows ~1.6x faster than fancy
+    indexing (measured on (16, 106) ids of a (71k, 100) matrix: 51 vs 82 us)."""
+    return np.take(mat, ids, axis=0)
+
+
 def _scores(w_in, w_out, batch):
-    x = w_in[batch.in_ids]                            # (nb, A, d)
-    y = w_out[batch.out_ids]                          # (nb, B+Kb, d)
+    x = gather_rows(w_in, batch.in_ids)               # (nb, A, d)
+    y = gather_rows(w_out, batch.out_ids)             # (nb, B+Kb, d)
     s = np.matmul(x, y.transpose(0, 2, 1))            # (nb, A, d) @ (nb, d, B+Kb) -> (nb, A, B+Kb)
     return x, y, s
 
 
-def _softplus(z):
+def softplus(z):
     """log(1 + exp(z)) without overflow."""
     return np.logaddexp(np.float32(0), z)
 
@@ -94,8 +100,8 @@ def _softplus(z):
 def batch_loss_from_scores(s, batch) -> float:
     """sum_pos softplus(-s) + sum_neg w * softplus(s), from the scores `s` (nb, G, P+Kb)."""
     p = batch.span
-    pos = (_softplus(-s[..., :p]) * batch.pos_mask).sum(dtype=np.float64)
-    neg = (_softplus(s[..., p:]).sum(axis=2, dtype=np.float64) * batch.neg_weight).sum()
+    pos = (softplus(-s[..., :p]) * batch.pos_mask).sum(dtype=np.float64)
+    neg = (softplus(s[..., p:]).sum(axis=2, dtype=np.float64) * batch.neg_weight).sum()
     return float(pos + neg)
 
 
@@ -169,6 +175,14 @@ def overshoot_factor(a):
     return (1.0 / np.maximum(a, 1.0)).astype(np.float32)
 
 
+def damp_rows(d, ids, a, acc):
+    """Scale the entries' steps `d` (..., dim) in place by min(1, 1/a_row), a_row = the sum of `a` (...) over the
+    entries of `ids` (...) that hold the same row: a row that many entries step at once stops at the minimum."""
+    total = row_totals(ids, a, acc)
+    if total.max(initial=0.0) > 1.0:
+        d *= overshoot_factor(total)[..., None]
+
+
 def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True, acc=None):
     """One SGD step of SGNS on `batch`, updating `w_in` and `w_out` in place (lock-free under Hogwild).
 
@@ -180,7 +194,7 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True, acc=None):
     """
     x, y, s = _scores(w_in, w_out, batch)
     loss = batch_loss_from_scores(s, batch) if want_loss else 0.0
-    sig = _sigmoid(s)                                 # (nb, A, B+Kb), in place of s
+    sig = sigmoid_inplace(s)                                 # (nb, A, B+Kb), in place of s
     h = _term_curvatures(sig, batch) if damping else None
     g = _score_gradients(sig, batch, lr)              # (nb, A, B+Kb), in place of sig: -lr * dL/ds
     dx, dy = _row_steps(g, x, y)
@@ -197,7 +211,7 @@ def sgns_step(w_in, w_out, batch, lr, want_loss=True, damping=True, acc=None):
     return loss, batch.n_pairs
 
 
-def _sigmoid(s):
+def sigmoid_inplace(s):
     """sigma(s), in place; the clip only keeps exp() finite (beyond +-30 the gradient is below float32 resolution)."""
     np.clip(s, -30.0, 30.0, out=s)
     sig = np.exp(-s, out=s)

@@ -2,7 +2,7 @@
 
     coordinator                                   worker k (spawned process)
     -----------                                   --------------------------
-    w_in, w_out, progress, losses, ctrl  --shm-->  attach by name, memory-map corpus.bin / offsets.npy
+    matrices, progress, losses, ctrl  ---shm-->  attach by name, memory-map corpus.bin / offsets.npy
     polls progress, prints, logs                   claims the next chunk (ctrl NEXT_CHUNK), one batch each
     PAUSE + generation  ------------------------>  at a batch boundary: send its random state, wait
     saves checkpoint (next_chunk), RUN  -------->  goes on
@@ -30,7 +30,8 @@ from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError
 from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_error, worker_failure
-from .outputs import run_identity, save_outputs
+from .models import MATRICES, start_loss, tree_for
+from .outputs import output_paths, run_identity, save_outputs
 from .progress import Progress
 from .resume import finished_run, rng_states, starting_point, words_done
 from .shm import SharedArrays
@@ -103,6 +104,8 @@ class Coordinator:
         self.keep = keep_checkpoints
         self.resume = resume
         self.quiet, self.log_jsonl, self.stream = quiet, log_jsonl, stream
+        self.tree = tree_for(cfg, self.data.counts)          # None unless --hs
+        self.start_loss = start_loss(cfg, self.data.counts, self.tree)
         self.stop_signal = None
         self.step = 0
         self.worker_errors = {}
@@ -122,18 +125,17 @@ class Coordinator:
         total_words = cfg.epochs * train_tokens
         bounds = chunk_bounds(offsets[:train_sents + 1], cfg.batch_words)
         total_chunks = cfg.epochs * (len(bounds) - 1)
-        w_in0, w_out0, state = starting_point(self.ckpt_dir, cfg, data, train_sents, self.resume, self.force,
-                                              self.flag_names, warn=self._warn)
+        mats0, state = starting_point(self.ckpt_dir, cfg, data, train_sents, self.resume, self.force,
+                                      self.flag_names, warn=self._warn)
         self.step = state["step"] if state else 0
         next_chunk = state["next_chunk"] if state else 0
         if next_chunk >= total_chunks:
-            return finished_run(self.prefix, cfg, data, w_in0, w_out0, state)
+            return finished_run(self.prefix, cfg, data, mats0, state)
         n = cfg.workers
-        V, d = w_in0.shape
         main_thread = threading.current_thread() is threading.main_thread()
         if main_thread:
             start_resource_tracker_ignoring_sighup()
-        shm = SharedArrays({"w_in": ((V, d), np.float32), "w_out": ((V, d), np.float32),
+        shm = SharedArrays({**{name: (m.shape, np.float32) for name, m in mats0.items()},
                             "progress": ((n, 2), np.int64), "losses": ((n, 2), np.float64),
                             "ctrl": ((3,), np.int64)})
         ctx = mp.get_context("spawn")
@@ -141,9 +143,9 @@ class Coordinator:
         procs, old_handlers, progress = [], {}, None
         try:                               # from here on every way out unlinks the shared memory
             a = shm.arrays
-            a["w_in"][:] = w_in0
-            a["w_out"][:] = w_out0
-            del w_in0, w_out0
+            for name, m in mats0.items():
+                a[name][:] = m
+            del mats0, m
             a["ctrl"][NEXT_CHUNK] = next_chunk
             words_at_start = words_done(next_chunk, bounds, offsets, train_tokens)
             a["progress"][0, WORDS] = words_at_start
@@ -168,8 +170,12 @@ class Coordinator:
     def _warn(self, msg):
         (self.stream or sys.stderr).write(f"Warning: {msg}\n")
 
+    def _matrices(self, arrays):
+        """The model's matrices among the shared arrays."""
+        return {name: arrays[name] for name in MATRICES if name in arrays}
+
     def _check_divergence(self, loss, arrays=None):
-        why = divergence(self.cfg, loss, *((arrays["w_in"], arrays["w_out"]) if arrays is not None else ()))
+        why = divergence(self.start_loss, loss, self._matrices(arrays) if arrays is not None else None)
         if why:
             raise Diverged(f"training diverged: {why}. The last checkpoint is kept; lower --lr to continue.")
 
@@ -224,7 +230,7 @@ class Coordinator:
                  "next_chunk": int(a["ctrl"][NEXT_CHUNK]), "words_done": int(a["progress"][:, WORDS].sum()),
                  "workers": len(run.procs), "worker_states": states, "step": self.step, "time": time.time()}
         try:
-            path = ckpt.save(self.ckpt_dir, self.step, a["w_in"], a["w_out"], state, self.keep)
+            path = ckpt.save(self.ckpt_dir, self.step, self._matrices(a), state, self.keep)
         except OSError as exc:             # a full disk, a read-only folder: the previous checkpoint stays valid
             self.step -= 1
             where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
@@ -246,7 +252,7 @@ class Coordinator:
                         epochs_seen=run.words_at_start // run.train_tokens,
                         last_loss=a["losses"].sum(axis=0).copy())
         if run.val_batches is not None:    # the starting point, so that every later value has a reference
-            st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
+            st.val_loss = mean_loss(self.cfg, self._matrices(a), run.val_batches, self.tree)
             st.val_history.append({"epoch": run.words_at_start / run.train_tokens, "val_loss": st.val_loss})
         watch = StallWatch(len(run.procs), self.stall_timeout, time.time())
         while True:
@@ -292,7 +298,7 @@ class Coordinator:
             return False
         self._check_divergence(st.recent_loss, a)      # never checkpoint, nor save, a diverged model
         if epochs_now > st.epochs_seen and run.val_batches is not None:
-            st.val_loss = mean_loss(a["w_in"], a["w_out"], run.val_batches)
+            st.val_loss = mean_loss(self.cfg, self._matrices(a), run.val_batches, self.tree)
             st.val_history.append({"epoch": int(epochs_now), "val_loss": st.val_loss})
         st.epochs_seen = epochs_now
         path, dt = self._checkpoint(run)
@@ -312,9 +318,10 @@ class Coordinator:
                 "train_seconds": elapsed, "checkpoint": st.ckpt_path,
                 "checkpoint_pause_s_max": max(st.pauses) if st.pauses else None,
                 "worker_words": a["progress"][:, WORDS].tolist(),
-                "resumed_from_step": run.resumed_state["step"] if run.resumed_state else None}
+                "resumed_from_step": run.resumed_state["step"] if run.resumed_state else None,
+                "outputs": output_paths(self.prefix, self._matrices(a))}
         self._report(run, words, st.recent_loss, st.val_loss, force=True)
-        save_outputs(self.prefix, a["w_in"].copy(), a["w_out"].copy(), info)
+        save_outputs(self.prefix, {name: m.copy() for name, m in self._matrices(a).items()}, info)
         return info
 
 

@@ -1,11 +1,11 @@
-"""Held-out SGNS loss: fixed batches (no subsampling, fixed windows and negatives) and their mean loss."""
+"""Held-out loss: fixed batches (no subsampling, fixed windows and negatives) and the model's mean loss on them."""
 from __future__ import annotations
 
 import numpy as np
 
 from .batching import chunk_bounds, iter_chunks, make_batch, negative_cdf
 from .errors import HW2VError
-from .sgns import batch_loss
+from . import models
 
 VAL_TOKENS = 100_000          # validation loss is measured on at most this many held-out tokens
 
@@ -19,13 +19,14 @@ def validation_batches(corpus, offsets, counts, cfg, first_sent=0):
     bounds = first_sent + chunk_bounds(np.asarray(offsets[first_sent:end + 1]) - offsets[first_sent],
                                        cfg.batch_words)
     return [make_batch(tokens, sent, None, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
-                       shared_negatives=cfg.negatives_per_block, direction=cfg.direction)
+                       shared_negatives=cfg.negatives_per_block, direction=cfg.direction, model=cfg.model)
             for _, tokens, sent in iter_chunks(corpus, offsets, bounds)]
 
 
-def mean_loss(w_in, w_out, batches):
+def mean_loss(cfg, mats, batches, tree=None):
+    """The loss per prediction (positive pair; CBOW: center) over `batches`, at the matrices `mats`."""
     pairs = sum(b.n_pairs for b in batches)
-    return sum(batch_loss(w_in, w_out, b) for b in batches) / max(pairs, 1)
+    return sum(models.loss(cfg, mats, b, tree) for b in batches) / max(pairs, 1)
 
 
 def plan_validation(data, cfg):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .batching import iter_chunks, keep_probabilities, make_batch, negative_cdf
 from .config import TrainConfig, learning_rate
-from .sgns import sgns_step
+from .models import MATRICES, step, tree_for
 from .shm import attach
 
 RUN, PAUSE, STOP = 0, 1, 2
@@ -49,8 +49,7 @@ class WorkerSpec:
 @dataclass
 class Shared:
     """What the worker loop reads and writes besides the corpus."""
-    w_in: np.ndarray          # (V, d) float32
-    w_out: np.ndarray         # (V, d) float32
+    mats: dict                # the model's matrices (models.matrix_shapes), float32
     progress: np.ndarray      # (workers, 2) int64: WORDS, STATUS
     losses: np.ndarray        # (workers, 2) float64: LOSS, PAIRS
     ctrl: np.ndarray          # (3,) int64: COMMAND, GENERATION, NEXT_CHUNK
@@ -75,6 +74,7 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
     """
     keep_prob = keep_probabilities(counts, cfg.sample) if cfg.sample > 0 else None
     cdf = negative_cdf(counts, cfg.ns_exponent)
+    tree = tree_for(cfg, counts)                     # the Huffman tree with --hs, else None
     n_chunks = len(bounds) - 1
     total_chunks = cfg.epochs * n_chunks
     acc = np.zeros(len(counts), dtype=np.float64)   # the kernel's row-total buffer, reused by every step
@@ -92,13 +92,13 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
         k = c % n_chunks
         _, tokens, sent = next(iter_chunks(corpus, offsets, bounds, k, k + 1))
         batch = make_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative,
-                           group=cfg.group, shared_negatives=cfg.negatives_per_block, direction=cfg.direction)
+                           group=cfg.group, shared_negatives=cfg.negatives_per_block, direction=cfg.direction,
+                           model=cfg.model)
         lr = learning_rate(cfg, int(shared.progress[:, WORDS].sum()), total_words)
         # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
         want_loss = n_batches % LOSS_EVERY == 0
         n_batches += 1
-        loss, pairs = sgns_step(shared.w_in, shared.w_out, batch, lr, want_loss=want_loss, damping=cfg.damping,
-                                 acc=acc)
+        loss, pairs = step(cfg, shared.mats, batch, lr, tree, want_loss=want_loss, acc=acc)
         if want_loss:
             shared.losses[wid, LOSS] += loss
             shared.losses[wid, PAIRS] += pairs
@@ -129,7 +129,8 @@ def _worker(spec: WorkerSpec, queue, lock):
     np.seterr(all="ignore")        # a diverging run is reported once, by the coordinator, not as warnings
     segments, arrays = attach(spec.shm)
     try:
-        shared = Shared(*(arrays[k] for k in ("w_in", "w_out", "progress", "losses", "ctrl")), lock)
+        shared = Shared({k: arrays[k] for k in MATRICES if k in arrays},
+                        *(arrays[k] for k in ("progress", "losses", "ctrl")), lock)
         data = open_data(spec.data_dir)
         rng = np.random.default_rng([cfg.seed, spec.wid])
         if spec.rng_state is not None:

@@ -43,6 +43,10 @@ SETTINGS = {
     "dim300": dict(dim=300, window=5, negative=5, sample=1e-3),
     # gensim's model_sanity skip-gram setting (issue 15)
     "w4n15": dict(dim=100, window=4, negative=15, sample=1e-3),
+    # the other models at gensim's defaults (issue 12)
+    "sg-hs": dict(dim=100, window=5, negative=0, hs=True, sample=1e-3),
+    "cbow": dict(model="cbow", dim=100, window=5, negative=5, sample=1e-3),
+    "cbow-hs": dict(model="cbow", dim=100, window=5, negative=0, hs=True, sample=1e-3),
 }
 
 HW2V = r'''
@@ -60,7 +64,8 @@ GENSIM = r'''
 import json, sys, time
 from gensim.models import Word2Vec
 text, out, s = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-m = Word2Vec(sg=1, hs=0, negative=s["negative"], vector_size=s["dim"], window=s["window"], min_count=1,
+m = Word2Vec(sg=int(s.get("model", "sg") == "sg"), hs=int(s.get("hs", False)), negative=s["negative"],
+             cbow_mean=int(s.get("cbow_mean", True)), vector_size=s["dim"], window=s["window"], min_count=1,
              sample=s["sample"], alpha=0.025, min_alpha=0.0001, workers=s["workers"], seed=s["seed"])
 m.build_vocab(corpus_file=text)
 t = time.perf_counter()
@@ -114,12 +119,14 @@ def run_one(job, args, work):
         env = dict(os.environ)
         if args.hw2v_path:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (args.hw2v_path, env.get("PYTHONPATH")) if p)
+        # cwd: `python -c` puts the working directory first on sys.path, where a checkout's own hogwild_w2v
+        # would shadow --hw2v-path's
         r = subprocess.run([sys.executable, "-c", HW2V, data_dir, out, json.dumps(cfg)], capture_output=True,
-                           text=True, env=env)
+                           text=True, env=env, cwd=work)
         if r.returncode != 0:
             return {"error": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}"}
         vec = Vectors.load(out + "_center.npy", os.path.join(data_dir, "vocab.json"))
-        cleanup = [out + x for x in ("_center.npy", "_context.npy", "_combined.npy", "_config.json")]
+        cleanup = [out + x for x in ("_center.npy", "_context.npy", "_combined.npy", "_hs.npy", "_config.json")]
     else:
         text = decode(data_dir, os.path.join(work, corpus + ".txt"))
         r = subprocess.run([args.bench_python, "-c", GENSIM, text, out + ".txt", json.dumps(s)],

@@ -32,10 +32,17 @@ def ours(names):
     return {n.lstrip(".").split(".")[0] for n in names if n.startswith(".") or n.startswith("hogwild_w2v")}
 
 
-@pytest.mark.parametrize("module", ["sgns"])
-def test_kernel_imports_only_numpy(module):
+KERNELS = {"sgns", "hs", "cbow", "huffman"}
+
+
+@pytest.mark.parametrize("module", sorted(KERNELS))
+def test_kernels_import_only_numpy_and_each_other(module):
     third_party = {n.split(".")[0] for n in imports(module)} - STDLIB - {"", "__future__"}
-    assert third_party == {"numpy"} and not ours(imports(module))
+    assert third_party == {"numpy"} and ours(imports(module)) <= KERNELS - {module}
+
+
+def test_the_model_switch_knows_only_kernels_batching_and_config():
+    assert ours(imports("models")) <= KERNELS | {"batching", "config"}
 
 
 @pytest.mark.parametrize("module", MODULES)

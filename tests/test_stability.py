@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from hogwild_w2v import checkpoint as ckpt
+from hogwild_w2v import models
 from hogwild_w2v.cli import main
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.data import open_data
@@ -53,31 +54,32 @@ def test_high_learning_rates_stay_stable(zipf_dir, tmp_path, window, negative, w
 
 
 def test_divergence_is_judged_by_size_not_only_by_finiteness():
-    cfg = TrainConfig(negative=5)
+    start = models.start_loss(TrainConfig(negative=5), np.ones(3))
     ok = np.ones((10, 4), np.float32)
-    assert divergence(cfg, 2.0, ok, ok) is None
-    assert "loss per pair is 6e+14" in divergence(cfg, 6e14, ok, ok)       # finite, and diverged
-    assert "not finite" in divergence(cfg, float("nan"))
+    assert divergence(start, 2.0, {"w_in": ok, "w_out": ok}) is None
+    assert "loss per pair is 6e+14" in divergence(start, 6e14, {"w_in": ok, "w_out": ok})   # finite, and diverged
+    assert "not finite" in divergence(start, float("nan"))
     big = ok.copy()
     big[3] = 5e3
-    assert "input vector's length is 1e+04" in divergence(cfg, 2.0, big, ok)
+    assert "input vector's length is 1e+04" in divergence(start, 2.0, {"w_in": big, "w_out": ok})
     nan = ok.copy()
     nan[7, 1] = np.nan
-    assert "output vector is not finite" in divergence(cfg, 2.0, ok, nan)
+    assert "output vector is not finite" in divergence(start, 2.0, {"w_in": ok, "w_out": nan})
+    assert "inner-node vector is not finite" in divergence(start, 2.0, {"w_in": ok, "w_hs": nan})
 
 
 def test_a_run_that_blows_up_exits_1_and_keeps_the_last_checkpoint(planted_dir, tmp_path):
     prefix = str(tmp_path / "v")
     args = ["train", "--data-dir", planted_dir, "--embeddings", prefix, "--dim", "16", "--workers", "1", "-q"]
     assert CliRunner().invoke(main, args + ["--epochs", "1"]).exit_code == 0
-    path, w_in, w_out, state = ckpt.load_latest(prefix + "_checkpoints")
+    path, mats, state = ckpt.load_latest(prefix + "_checkpoints")
     before = open(prefix + "_center.npy", "rb").read()
     # with damping on, even lr 1000 stays finite (each row's step is held to the trust region); off, it blows up
     r = CliRunner().invoke(main, args + ["--epochs", "3", "--resume", "--lr", "1000", "--no-damping"])
     assert r.exit_code == 1
     assert r.output.strip().startswith("Error: training diverged: ") and len(r.output.strip().splitlines()) == 1
-    path2, w_in2, w_out2, state2 = ckpt.load_latest(prefix + "_checkpoints")   # verified against its sha256
-    assert path2 == path and np.array_equal(w_in2, w_in) and state2["step"] == state["step"]
+    path2, mats2, state2 = ckpt.load_latest(prefix + "_checkpoints")   # verified against its sha256
+    assert path2 == path and np.array_equal(mats2["w_in"], mats["w_in"]) and state2["step"] == state["step"]
     assert open(prefix + "_center.npy", "rb").read() == before                 # the outputs were not replaced
 
 
