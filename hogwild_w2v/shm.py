@@ -11,6 +11,7 @@ import shutil
 from multiprocessing import shared_memory
 
 import numpy as np
+import psutil
 
 from .errors import HW2VError
 
@@ -19,14 +20,21 @@ SHM_DIR = "/dev/shm"
 
 def check_room(nbytes, where=SHM_DIR):
     """A one-line error unless `where` (the tmpfs behind shared memory, 64 MB by default in Docker) has room for
-    `nbytes`: a segment it cannot hold fails at first touch with SIGBUS, with no message at all."""
-    if not os.path.isdir(where):
-        return
-    free = shutil.disk_usage(where).free
-    if free < nbytes:
-        need = -(-nbytes // 2 ** 20)
-        raise HW2VError(f"shared memory: the model needs {need:,} MiB but {where} has {free // 2 ** 20:,} MiB free; "
-                        f"free some, or give the container more (docker run --shm-size={need + 64}m)")
+    `nbytes`, and the machine's available RAM for twice that (the segments live in RAM, and the coordinator holds
+    a private copy of the matrices while it fills them, and again while it writes a checkpoint's snapshot): a
+    segment that cannot be backed fails at first touch with SIGBUS, with no message at all, and a machine out of
+    RAM kills a process without one."""
+    need = -(-nbytes // 2 ** 20)
+    if os.path.isdir(where):
+        free = shutil.disk_usage(where).free
+        if free < nbytes:
+            raise HW2VError(f"shared memory: the model needs {need:,} MiB but {where} has {free // 2 ** 20:,} MiB "
+                            f"free; free some, or give the container more (docker run --shm-size={need + 64}m)")
+    available = psutil.virtual_memory().available
+    if available < 2 * nbytes:
+        raise HW2VError(f"memory: the model needs {2 * need:,} MiB of RAM (its {need:,} MiB in shared memory and a "
+                        f"copy) but {available // 2 ** 20:,} MiB are available; use a smaller --dim, or preprocess "
+                        f"with a smaller --max-vocab")
 
 
 class SharedArrays:

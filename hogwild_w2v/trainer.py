@@ -220,25 +220,28 @@ class Coordinator:
         return [states[k] for k in range(len(run.procs))]
 
     def _checkpoint(self, run):
-        """Pause, save the matrices and the position (the next chunk: the same for any worker count), go on."""
+        """Pause, snapshot the matrices and the position (the next chunk: the same for any worker count), let the
+        workers go on, then write the snapshot. Returns (path or None, seconds paused, seconds in all): the
+        workers wait only for the copy, not for hashing and writing (the copy is RAM the room check counted)."""
         t0 = time.perf_counter()
         a = run.shm.arrays
         states = self._collect_states(run)
-        self.step += 1
+        snapshot = {name: m.copy() for name, m in self._matrices(a).items()}
         state = {"config": self.cfg.to_dict(), "vocab_sha256": self.data.vocab_sha256,
                  "train_tokens": run.train_tokens, "n_chunks": run.n_chunks,
                  "next_chunk": int(a["ctrl"][NEXT_CHUNK]), "words_done": int(a["progress"][:, WORDS].sum()),
-                 "workers": len(run.procs), "worker_states": states, "step": self.step, "time": time.time()}
+                 "workers": len(run.procs), "worker_states": states, "step": self.step + 1, "time": time.time()}
+        a["ctrl"][COMMAND] = RUN
+        paused = time.perf_counter() - t0
         try:
-            path = ckpt.save(self.ckpt_dir, self.step, self._matrices(a), state, self.keep)
+            path = ckpt.save(self.ckpt_dir, self.step + 1, snapshot, state, self.keep)
+            self.step += 1
         except OSError as exc:             # a full disk, a read-only folder: the previous checkpoint stays valid
-            self.step -= 1
             where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
             run.progress.warning(f"checkpoint not written ({exc.strerror or exc}{where}); the previous one stays "
                                  f"valid, training goes on and the next checkpoint tries again")
             path = None
-        a["ctrl"][COMMAND] = RUN
-        return path, time.perf_counter() - t0
+        return path, paused, time.perf_counter() - t0
 
     def _report(self, run, words, recent_loss, val_loss, force=False):
         a = run.shm.arrays
@@ -270,7 +273,7 @@ class Coordinator:
                 self._report_progress(run, st, words, now)
             if self.stop_signal is not None:
                 self._check_divergence(st.recent_loss, a)
-                path, dt = self._checkpoint(run)
+                path, _, dt = self._checkpoint(run)
                 if path is not None:
                     run.progress.message(f"checkpoint written to {path} ({dt:.2f} s)")
                 raise Interrupted(self.stop_signal, path)
@@ -301,9 +304,9 @@ class Coordinator:
             st.val_loss = mean_loss(self.cfg, self._matrices(a), run.val_batches, self.tree)
             st.val_history.append({"epoch": int(epochs_now), "val_loss": st.val_loss})
         st.epochs_seen = epochs_now
-        path, dt = self._checkpoint(run)
+        path, paused, _ = self._checkpoint(run)
         st.ckpt_path = path or st.ckpt_path
-        st.pauses.append(dt)
+        st.pauses.append(paused)
         st.last_ckpt = time.time()
         return True
 
@@ -321,7 +324,13 @@ class Coordinator:
                 "resumed_from_step": run.resumed_state["step"] if run.resumed_state else None,
                 "outputs": output_paths(self.prefix, self._matrices(a))}
         self._report(run, words, st.recent_loss, st.val_loss, force=True)
-        save_outputs(self.prefix, {name: m.copy() for name, m in self._matrices(a).items()}, info)
+        try:                               # straight from shared memory: the workers are done, nothing moves
+            save_outputs(self.prefix, self._matrices(a), info)
+        except OSError as exc:
+            where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
+            kept = f"the last checkpoint ({st.ckpt_path}) is kept" if st.ckpt_path else "no checkpoint could be written"
+            raise HW2VError(f"the outputs could not be written ({exc.strerror or exc}{where}); {kept}: "
+                            f"the same command with --resume writes them") from None
         return info
 
 

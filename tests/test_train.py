@@ -368,3 +368,68 @@ def test_a_checkpoint_that_cannot_be_written_is_a_warning_and_training_goes_on(p
     warnings = [line for line in out.getvalue().splitlines() if line.startswith("Warning: checkpoint not written")]
     assert len(warnings) == 1 and "No space left on device" in warnings[0]
     assert sum('"warning"' in line for line in log.read_text().splitlines()) == 1
+
+
+def test_too_little_ram_is_a_one_line_error(planted_dir, tmp_path, monkeypatch):
+    import collections
+    from hogwild_w2v import shm
+    monkeypatch.setattr(shm.psutil, "virtual_memory", lambda: collections.namedtuple("M", "available")(1 << 10))
+    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"),
+                                  "--dim", "400", "--workers", "1", "-q"])
+    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1
+    assert r.output.startswith("Error: memory: the model needs") and "--max-vocab" in r.output
+    assert not shm_entries(os.getpid())
+
+
+def test_outputs_are_written_without_copying_a_matrix(tmp_path, monkeypatch):
+    """The final vectors go to disk straight from the shared matrices; `combined` is summed a block of rows at a
+    time. NumPy reports its allocations to tracemalloc, so the peak is what the writing allocated."""
+    import tracemalloc
+    from hogwild_w2v import outputs
+    monkeypatch.setattr(outputs, "ROW_BLOCK", 1000)
+    rng = np.random.default_rng(0)
+    mats = {"w_in": rng.random((100_000, 50), dtype=np.float32), "w_out": rng.random((100_000, 50), dtype=np.float32)}
+    tracemalloc.start()
+    outputs.save_outputs(str(tmp_path / "v"), mats, {"config": {}})
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2 << 20, peak                                    # each matrix is 20 MB
+    assert np.array_equal(np.load(tmp_path / "v_combined.npy"), mats["w_in"] + mats["w_out"])
+    assert np.array_equal(np.load(tmp_path / "v_context.npy"), mats["w_out"])
+
+
+def test_outputs_that_cannot_be_written_exit_1_and_resume_writes_them(planted_dir, tmp_path, monkeypatch):
+    import errno
+    from hogwild_w2v import trainer
+    real = trainer.save_outputs
+
+    def full_disk(prefix, mats, info):
+        raise OSError(errno.ENOSPC, "No space left on device", prefix + "_center.npy.tmp")
+    monkeypatch.setattr(trainer, "save_outputs", full_disk)
+    prefix = str(tmp_path / "v")
+    args = ["train", "--data-dir", planted_dir, "--embeddings", prefix, "--dim", "8", "--epochs", "2",
+            "--workers", "1", "-q"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
+    assert r.output.startswith("Error: the outputs could not be written (No space left on device")
+    assert "the last checkpoint" in r.output and "--resume" in r.output
+    assert not os.path.exists(prefix + "_center.npy") and ckpt.list_checkpoints(prefix + "_checkpoints")
+    monkeypatch.setattr(trainer, "save_outputs", real)
+    r = CliRunner().invoke(main, args + ["--resume"])
+    assert r.exit_code == 0 and "wrote the missing outputs" in r.output, r.output
+    assert np.load(prefix + "_center.npy").shape[1] == 8
+
+
+def test_a_checkpoint_pauses_the_workers_only_for_its_snapshot(planted_dir, tmp_path, monkeypatch):
+    """Hashing and writing happen while the workers train on: a write that takes 0.5 s pauses them far less."""
+    from hogwild_w2v import checkpoint
+    real = checkpoint.save
+
+    def slow(*a, **k):
+        time.sleep(0.5)
+        return real(*a, **k)
+    monkeypatch.setattr(checkpoint, "save", slow)
+    info = train(planted_dir, str(tmp_path / "v"), TrainConfig(dim=8, epochs=3, workers=1), quiet=True)
+    assert info["checkpoint_pause_s_max"] < 0.25
+    path, mats, state = ckpt.load_latest(str(tmp_path / "v_checkpoints"))
+    assert state["next_chunk"] == 3 * state["n_chunks"] and np.array_equal(mats["w_in"], np.load(tmp_path / "v_center.npy"))
