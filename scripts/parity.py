@@ -63,13 +63,21 @@ print(json.dumps({"seconds": info["train_seconds"]}))
 GENSIM = r'''
 import json, sys, time
 from gensim.models import Word2Vec
+from gensim.models.word2vec import LineSentence
 text, out, s = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+iterable = s.get("gensim_input") == "iterable"
 m = Word2Vec(sg=int(s.get("model", "sg") == "sg"), hs=int(s.get("hs", False)), negative=s["negative"],
              cbow_mean=int(s.get("cbow_mean", True)), vector_size=s["dim"], window=s["window"], min_count=1,
              sample=s["sample"], alpha=0.025, min_alpha=0.0001, workers=s["workers"], seed=s["seed"])
-m.build_vocab(corpus_file=text)
 t = time.perf_counter()
-m.train(corpus_file=text, total_words=m.corpus_total_words, total_examples=m.corpus_count, epochs=s["epochs"])
+if iterable:        # the global lr schedule; slower (sentences pass through Python)
+    m.build_vocab(LineSentence(text))
+    t = time.perf_counter()
+    m.train(LineSentence(text), total_examples=m.corpus_count, epochs=s["epochs"])
+else:
+    m.build_vocab(corpus_file=text)
+    t = time.perf_counter()
+    m.train(corpus_file=text, total_words=m.corpus_total_words, total_examples=m.corpus_count, epochs=s["epochs"])
 dt = time.perf_counter() - t
 m.wv.save_word2vec_format(out)
 print(json.dumps({"seconds": dt}))
@@ -129,7 +137,8 @@ def run_one(job, args, work):
         cleanup = [out + x for x in ("_center.npy", "_context.npy", "_combined.npy", "_hs.npy", "_config.json")]
     else:
         text = decode(data_dir, os.path.join(work, corpus + ".txt"))
-        r = subprocess.run([args.bench_python, "-c", GENSIM, text, out + ".txt", json.dumps(s)],
+        r = subprocess.run([args.bench_python, "-c", GENSIM, text, out + ".txt",
+                            json.dumps(dict(s, gensim_input="iterable" if variant == "iterable" else "corpus_file"))],
                            capture_output=True, text=True)
         if r.returncode != 0:
             return {"error": r.stderr.strip().splitlines()[-1]}
@@ -168,7 +177,7 @@ def table(results):
     m = lambda rs, k: float(np.mean([r[k] for r in rs]))
     sd = lambda rs, k: float(np.std([r[k] for r in rs]))
     for (corpus, setting, workers), tools in groups.items():
-        g = tools.get(("gensim", ""))
+        g = tools.get(("gensim", "iterable")) or tools.get(("gensim", ""))
         for (tool, variant), rs in sorted(tools.items(), key=lambda kv: (kv[0][0] != "hw2v", kv[0])):
             name = tool + (f" [{variant}]" if variant else "")
             delta = ""
@@ -203,6 +212,12 @@ def main():
     ap.add_argument("--out", required=True, help="JSON lines file: results are appended, done runs skipped")
     ap.add_argument("--workdir")
     ap.add_argument("--table-only", action="store_true")
+    ap.add_argument("--gensim-input", choices=["corpus_file", "iterable"], default="corpus_file",
+                    help="gensim's corpus_file mode (fastest) decays each worker's lr by its own share of the epoch "
+                         "(word2vec_corpusfile.pyx get_next_alpha: its words / all words), so with W workers the lr "
+                         "falls W times slower within an epoch and jumps at its end: a different schedule from its "
+                         "1-worker and iterable runs, and from word2vec.c. `iterable` (LineSentence) keeps the global "
+                         "schedule; its rows are labelled [iterable] and are the quality baseline when present")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="hw2v-parity-")
     os.makedirs(work, exist_ok=True)
@@ -217,7 +232,8 @@ def main():
             for workers in args.workers:
                 for seed in args.seeds:
                     for tool in args.tools:
-                        for variant in (args.variants or [""]) if tool == "hw2v" else [""]:
+                        gensim_variant = "" if args.gensim_input == "corpus_file" else "iterable"
+                        for variant in (args.variants or [""]) if tool == "hw2v" else [gensim_variant]:
                             job = (corpus, data_dir, setting, workers, tool, variant, seed, epochs)
                             rec = {"corpus": corpus, "setting": setting, "workers": workers, "tool": tool,
                                    "variant": variant, "seed": seed}

@@ -23,11 +23,22 @@ import tempfile
 
 import numpy as np
 
-# name -> (window, negative, workers, lr); gensim's skip-gram setting is window 4, negative 15, 2 workers
+# name -> (window, negative, workers, lr[, other settings]); gensim's skip-gram setting is window 4, negative 15,
+# 2 workers; the last three rows are gensim's test_sg_hs, test_cbow_hs and test_cbow_neg
 ROWS = {
     "w4n15-2": (4, 15, 2, 0.025), "w4n15-1": (4, 15, 1, 0.025), "w4n5-2": (4, 5, 2, 0.025),
     "w4n25-1": (4, 25, 1, 0.025), "w4n15-1-lr0.05": (4, 15, 1, 0.05), "w10n15-2": (10, 15, 2, 0.025),
+    "sg-hs-w4-2": (4, 0, 2, 0.025, {"hs": True}),
+    "cbow-hs-w2-2-lr0.1": (2, 0, 2, 0.1, {"model": "cbow", "hs": True, "epochs": 60}),
+    "cbow-w5n15-2-lr0.05": (5, 15, 2, 0.05, {"model": "cbow", "sample": 0.0}),
 }
+
+
+def row_settings(row):
+    """Every setting of a row: window, negative, workers, lr, model, hs, epochs, sample (None: the default)."""
+    window, negative, workers, lr, *extra = ROWS[row]
+    return dict({"model": "sg", "hs": False, "epochs": 10, "sample": None}, window=window, negative=negative,
+                workers=workers, lr=lr, **(extra[0] if extra else {}))
 
 GENSIM = r'''
 import json, sys
@@ -36,18 +47,22 @@ from gensim.models import Word2Vec
 from gensim.utils import simple_preprocess
 path, s = sys.argv[1], json.loads(sys.argv[2])
 sentences = [simple_preprocess(line) for line in open(path, encoding="utf8")]
-m = Word2Vec(sentences, sg=1, hs=0, negative=s["negative"], window=s["window"], vector_size=100, min_count=5,
-             epochs=10, workers=s["workers"], alpha=s["lr"], seed=s["seed"])
+extra = {} if s["sample"] is None else {"sample": s["sample"]}
+m = Word2Vec(sentences, sg=int(s["model"] == "sg"), hs=int(s["hs"]), negative=s["negative"], window=s["window"],
+             vector_size=100, min_count=5, epochs=s["epochs"], workers=s["workers"], alpha=s["lr"], seed=s["seed"],
+             **extra)
 sims = [w for w, _ in m.wv.most_similar("attacks", topn=len(m.wv))]
 print(json.dumps({"rank": sims.index("bombings") + 1 if "bombings" in sims else None}))
 '''
 
 
-def hw2v_rank(data_dir, seed, window, negative, workers, lr, work):
-    prefix = os.path.join(work, f"v-{window}-{negative}-{workers}-{lr}-{seed}")
+def hw2v_rank(data_dir, seed, s, work):
+    prefix = os.path.join(work, "v-" + "-".join(str(v) for v in s.values()) + f"-{seed}")
+    extra = (["--hs"] if s["hs"] else []) + ([] if s["sample"] is None else ["--sample", str(s["sample"])])
     r = subprocess.run([sys.executable, "-m", "hogwild_w2v", "train", "--data-dir", data_dir, "--embeddings", prefix,
-                        "--window-size", str(window), "--negative", str(negative), "--workers", str(workers),
-                        "--lr", str(lr), "--epochs", "10", "--seed", str(seed), "-q"],
+                        "--model", s["model"], "--window-size", str(s["window"]), "--negative", str(s["negative"]),
+                        "--workers", str(s["workers"]), "--lr", str(s["lr"]), "--epochs", str(s["epochs"]),
+                        "--seed", str(seed), "-q", *extra],
                        capture_output=True, text=True)
     rec = {"exit": r.returncode, "error": r.stderr.strip()[-200:] if r.returncode else None}
     if r.returncode == 0:
@@ -57,7 +72,7 @@ def hw2v_rank(data_dir, seed, window, negative, workers, lr, work):
         sims = [w for w, _ in vec.most_similar("attacks", top_k=len(vec.words))]
         rec.update(rank=sims.index("bombings") + 1, final_loss=info["final_train_loss"],
                    max_norm=float(np.linalg.norm(vec.matrix, axis=1).max()))
-    for suffix in ("_center.npy", "_context.npy", "_combined.npy", "_config.json"):
+    for suffix in ("_center.npy", "_context.npy", "_combined.npy", "_hs.npy", "_config.json"):
         if os.path.exists(prefix + suffix):
             os.remove(prefix + suffix)
     shutil.rmtree(prefix + "_checkpoints", ignore_errors=True)
@@ -81,15 +96,13 @@ def main():
     have = {(r["row"], r["tool"], r["seed"]) for r in done}
     jobs = []
     for row in args.rows:
-        window, negative, workers, lr = ROWS[row]
+        settings = row_settings(row)
         for seed in range(1, args.seeds + 1):
             if (row, "hw2v", seed) not in have:
                 jobs.append(({"row": row, "tool": "hw2v", "seed": seed},
-                             lambda s=seed, w=window, n=negative, k=workers, l=lr: hw2v_rank(data_dir, s, w, n, k, l,
-                                                                                            work)))
+                             lambda seed=seed, s=settings: hw2v_rank(data_dir, seed, s, work)))
             if args.bench_python and (row, "gensim", seed) not in have:
-                spec = json.dumps({"window": window, "negative": negative, "workers": workers, "lr": lr,
-                                   "seed": seed})
+                spec = json.dumps(dict(settings, seed=seed))
                 jobs.append(({"row": row, "tool": "gensim", "seed": seed},
                              lambda spec=spec: json.loads(subprocess.run(
                                  [args.bench_python, "-c", GENSIM, args.lee, spec], capture_output=True, text=True,
