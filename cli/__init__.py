@@ -14,7 +14,7 @@ import sys
 import click
 
 from hogwild_w2v import __version__
-from hogwild_w2v.errors import HW2VError
+from hogwild_w2v.errors import HW2VError, describe_os_error
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -35,8 +35,7 @@ def library_errors(fn):
             click.echo("Aborted.", err=True)
             sys.exit(130)
         except OSError as exc:
-            where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
+            raise click.ClickException(describe_os_error(exc)) from None
     return wrapper
 
 

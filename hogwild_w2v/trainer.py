@@ -28,7 +28,7 @@ from . import checkpoint as ckpt
 from .batching import chunk_bounds
 from .config import TrainConfig, learning_rate
 from .data import open_data
-from .errors import HW2VError
+from .errors import HW2VError, describe_os_error
 from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_error, worker_failure
 from .models import MATRICES, start_loss, tree_for
 from .outputs import output_paths, run_identity, save_outputs
@@ -239,8 +239,7 @@ class Coordinator:
             path = ckpt.save(self.ckpt_dir, self.step + 1, snapshot, state, self.keep)
             self.step += 1
         except OSError as exc:             # a full disk, a read-only folder: the previous checkpoint stays valid
-            where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-            run.progress.warning(f"checkpoint not written ({exc.strerror or exc}{where}); the previous one stays "
+            run.progress.warning(f"checkpoint not written ({describe_os_error(exc)}); the previous one stays "
                                  f"valid, training goes on and the next checkpoint tries again")
             path = None
         return path, paused, time.perf_counter() - t0
@@ -340,9 +339,8 @@ class Coordinator:
         try:                               # straight from shared memory: the workers are done, nothing moves
             save_outputs(self.prefix, self._matrices(a), info)
         except OSError as exc:
-            where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
             kept = f"the last checkpoint ({st.ckpt_path}) is kept" if st.ckpt_path else "no checkpoint could be written"
-            raise HW2VError(f"the outputs could not be written ({exc.strerror or exc}{where}); {kept}: "
+            raise HW2VError(f"the outputs could not be written ({describe_os_error(exc)}); {kept}: "
                             f"the same command with --resume writes them") from None
         return info
 
