@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .hs import path_labels, scatter_path_rows
+from .hs import path_labels, path_loss, path_mask, scatter_path_rows
 from .sgns import (damp_rows, gather_rows, limit_score_steps, overshoot_factor, scatter_add_rows, sigmoid_inplace,
                    softplus, squared_norms)
 
@@ -47,18 +47,17 @@ def _forward(w_in, w_out, w_hs, batch, tree, mean):
     f = {"m": m, "back": back, "n": n, "has": has, "x": x, "hid": hid}
     if w_out is not None:
         ids = np.concatenate([batch.in_ids, batch.out_ids[:, p:]], axis=1)   # (nb, G + Kb): centers, negatives
-        y = gather_rows(w_out, ids)                                               # (nb, G + Kb, d)
+        y = gather_rows(w_out, ids)                                    # (nb, G + Kb, d)
         G = batch.in_ids.shape[1]
         f.update(ns_ids=ids, y=y, s_pos=np.einsum("bgd,bgd->bg", hid, y[:, :G]),              # (nb, G)
                  s_neg=np.matmul(hid, y[:, G:].transpose(0, 2, 1)))                           # (nb, G, Kb)
     if w_hs is not None:
         centers = batch.in_ids
-        L = tree.codes.shape[1]
         nodes = tree.points[centers]                                   # (nb, G, L)
-        path = (np.arange(L) < tree.lengths[centers][..., None]) * has[..., None]      # (nb, G, L) 0/1
-        yh = gather_rows(w_hs, nodes)                                             # (nb, G, L, d)
+        path = path_mask(tree, centers) * has[..., None]               # (nb, G, L) 0/1: nodes of centers that predict
+        yh = gather_rows(w_hs, nodes)                                  # (nb, G, L, d)
         s_hs = np.matmul(yh, hid[..., None])[..., 0]                   # (nb, G, L, d) @ (nb, G, d, 1) -> (nb, G, L)
-        f.update(nodes=nodes, path=path.astype(np.float32), label=path_labels(tree, centers), yh=yh, s_hs=s_hs)
+        f.update(nodes=nodes, path=path, label=path_labels(tree, centers), yh=yh, s_hs=s_hs)
     return f
 
 
@@ -73,8 +72,7 @@ def _loss(f, batch):
         total += float((softplus(-f["s_pos"]) * f["has"]).sum(dtype=np.float64))
         total += float((softplus(f["s_neg"]).sum(axis=2, dtype=np.float64) * batch.neg_weight).sum())
     if "s_hs" in f:
-        signed = np.where(f["label"] > 0, -f["s_hs"], f["s_hs"])
-        total += float((softplus(signed) * f["path"]).sum(dtype=np.float64))
+        total += path_loss(f["s_hs"], f["label"], f["path"])
     return total
 
 

@@ -32,6 +32,11 @@ def path_mask(tree, words):
     return (np.arange(tree.codes.shape[1]) < tree.lengths[words][..., None]).astype(np.float32)
 
 
+def path_loss(s, label, weight):
+    """sum weight * softplus((2 code - 1) s) over a batch's path terms: label 1 - code, as `path_labels`."""
+    return float((softplus(np.where(label > 0, -s, s)) * weight).sum(dtype=np.float64))
+
+
 def window_mask(batch):
     """(nb, G, 2W + 1) float32: center g's span column g + j is one of its contexts (offset j - W)."""
     G, P = batch.pos_mask.shape[1:]
@@ -42,11 +47,11 @@ def window_mask(batch):
 def _forward(w_in, w_hs, batch, tree):
     p = batch.span
     G = batch.in_ids.shape[1]
-    x = gather_rows(w_in, batch.out_ids[:, :p])                                    # (nb, P, d)
+    x = gather_rows(w_in, batch.out_ids[:, :p])                        # (nb, P, d)
     xw = sliding_window_view(x, p - G + 1, axis=1)                     # (nb, G, d, 2W + 1), a view
     centers = batch.in_ids
     nodes = tree.points[centers]                                       # (nb, G, L)
-    yh = gather_rows(w_hs, nodes)                                                 # (nb, G, L, d)
+    yh = gather_rows(w_hs, nodes)                                      # (nb, G, L, d)
     s = np.matmul(yh, xw)                                              # (nb, G, L, d) @ (nb, G, d, 2W+1)
     valid = path_mask(tree, centers)[..., None] * window_mask(batch)[:, :, None, :]     # (nb, G, L, 2W + 1)
     return x, xw, nodes, yh, s, valid, path_labels(tree, centers)[..., None]
@@ -55,13 +60,13 @@ def _forward(w_in, w_hs, batch, tree):
 def sg_hs_loss(w_in, w_hs, batch, tree) -> float:
     """The batch's total hierarchical-softmax loss at the current parameters (no update)."""
     _, _, _, _, s, valid, label = _forward(w_in, w_hs, batch, tree)
-    return float((softplus(np.where(label > 0, -s, s)) * valid).sum(dtype=np.float64))
+    return path_loss(s, label, valid)
 
 
 def sg_hs_step(w_in, w_hs, batch, lr, tree, want_loss=True, damping=True, acc=None):
     """One SGD step of skip-gram HS on `batch`, in place (lock-free under Hogwild). Returns (loss, pairs)."""
     x, xw, nodes, yh, s, valid, label = _forward(w_in, w_hs, batch, tree)
-    loss = float((softplus(np.where(label > 0, -s, s)) * valid).sum(dtype=np.float64)) if want_loss else 0.0
+    loss = path_loss(s, label, valid) if want_loss else 0.0
     sig = sigmoid_inplace(s)
     g = lr * valid * (label - sig)                                     # (nb, G, L, 2W + 1): -lr dL/ds
     nb, G, L, J = g.shape

@@ -19,10 +19,6 @@ class HuffmanTree:
     points: np.ndarray     # (V, L) int64: the inner node (row of w_hs) at each step, 0 past the word's length
     lengths: np.ndarray    # (V,) int64: each word's code length (>= 1)
 
-    @property
-    def inner_nodes(self) -> int:
-        return max(len(self.lengths) - 1, 1)
-
     def mean_length(self, counts) -> float:
         """The count-weighted mean code length: the sigmoids a corpus token costs on average."""
         counts = np.asarray(counts, dtype=np.float64)
