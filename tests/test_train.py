@@ -292,18 +292,25 @@ def test_a_fresh_run_does_not_overwrite_an_earlier_runs_checkpoints(planted_dir,
     assert ckpt.list_checkpoints(run + "_checkpoints") == before
 
 
-def test_too_little_shared_memory_is_a_one_line_error(planted_dir, tmp_path, monkeypatch):
-    """Docker's default /dev/shm is 64 MB; a model that does not fit must say so, not die of SIGBUS."""
+@pytest.mark.parametrize("short_of", ["shared memory", "RAM"])
+def test_a_model_that_does_not_fit_is_a_one_line_error(planted_dir, tmp_path, monkeypatch, short_of):
+    """Docker's default /dev/shm is 64 MB, and RAM runs out too: a model that does not fit must say so, naming
+    both figures and the fix, not die of SIGBUS or the OOM killer."""
     import collections
     from hogwild_w2v import shm
-    if not os.path.isdir(shm.SHM_DIR):
-        pytest.skip("no /dev/shm here")
-    monkeypatch.setattr(shm.shutil, "disk_usage", lambda p: collections.namedtuple("U", "total used free")(
-        8 << 20, 8 << 20, 1 << 10))
+    if short_of == "shared memory":
+        if not os.path.isdir(shm.SHM_DIR):
+            pytest.skip("no /dev/shm here")
+        monkeypatch.setattr(shm.shutil, "disk_usage", lambda p: collections.namedtuple("U", "total used free")(
+            8 << 20, 8 << 20, 1 << 10))
+        start, fix = "Error: shared memory: the model needs", "--shm-size="
+    else:
+        monkeypatch.setattr(shm.psutil, "virtual_memory", lambda: collections.namedtuple("M", "available")(1 << 10))
+        start, fix = "Error: memory: the model needs", "--max-vocab"
     r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"),
                                   "--dim", "400", "--workers", "1", "-q"])
     assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1
-    assert r.output.startswith("Error: shared memory: the model needs") and "--shm-size=" in r.output
+    assert r.output.startswith(start) and fix in r.output
     assert not shm_entries(os.getpid())
 
 
@@ -368,17 +375,6 @@ def test_a_checkpoint_that_cannot_be_written_is_a_warning_and_training_goes_on(p
     warnings = [line for line in out.getvalue().splitlines() if line.startswith("Warning: checkpoint not written")]
     assert len(warnings) == 1 and "No space left on device" in warnings[0]
     assert sum('"warning"' in line for line in log.read_text().splitlines()) == 1
-
-
-def test_too_little_ram_is_a_one_line_error(planted_dir, tmp_path, monkeypatch):
-    import collections
-    from hogwild_w2v import shm
-    monkeypatch.setattr(shm.psutil, "virtual_memory", lambda: collections.namedtuple("M", "available")(1 << 10))
-    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"),
-                                  "--dim", "400", "--workers", "1", "-q"])
-    assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1
-    assert r.output.startswith("Error: memory: the model needs") and "--max-vocab" in r.output
-    assert not shm_entries(os.getpid())
 
 
 def test_outputs_are_written_without_copying_a_matrix(tmp_path, monkeypatch):
