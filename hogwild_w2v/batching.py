@@ -33,7 +33,8 @@ def draw_negatives(cdf, shape, rng):
 
 
 def chunk_bounds(offsets, batch_words):
-    """Sentence boundaries of an epoch's chunks, each one kernel call: whole sentences, about `batch_words` tokens.
+    """Sentence boundaries of an epoch's chunks: whole sentences, about `batch_words` tokens each (training passes
+    `TrainConfig.chunk_words`: a chunk is one `make_batch`, split into kernel calls by `Batch.split`).
 
     Chunk k holds sentences [bounds[k], bounds[k+1]). A function of the corpus and `batch_words` alone, so every
     worker, every run and every resume cuts the corpus the same way, whatever the number of workers.
@@ -117,6 +118,7 @@ def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, sh
     if model == "cbow":
         n_in = n_ctx > 0                                                      # (nb, G): centers that predict
     neg_weight = (n_in * per_negative).astype(np.float32)                    # (nb, A)
+    block_pairs = (n_in if model == "cbow" else n_ctx).sum(axis=1, dtype=np.int64)   # (nb,)
     return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight,
-                 n_pairs=int(n_in.sum() if model == "cbow" else n_ctx.sum()), raw_words=raw)
+                 n_pairs=int(block_pairs.sum()), raw_words=raw, block_pairs=block_pairs)
 

@@ -25,7 +25,8 @@ class TrainConfig:
     epochs: int = 5                 # passes over the corpus
     seed: int = 1                   # seeds matrices and every worker's random stream
     workers: int = 1                # processes updating the shared matrices (Hogwild)
-    batch_words: int = 256          # raw corpus tokens per kernel call (whole sentences): how stale a step is
+    batch_words: int = 256          # raw corpus tokens per kernel call: how stale a step is
+    chunk_batches: int = 4          # kernel calls per chunk a worker claims and prepares at once (speed only)
     group: int = 48                 # center words that share one set of negatives (HogBatch-style)
     shared_negatives: int | None = None  # negatives drawn per group; None: max(group, negative * (window + 1))
     damping: bool = True            # scale a row's stale batch update by its curvature (see sgns.py: stop a step at the minimum)
@@ -48,6 +49,12 @@ class TrainConfig:
         return max(self.group, per_center)
 
     @property
+    def chunk_words(self) -> int:
+        """Raw tokens of a chunk: the unit of work a worker claims, prepares in one `make_batch` and finishes
+        before a checkpoint pause; `chunk_batches` kernel calls of `batch_words` each (`Batch.split`)."""
+        return self.batch_words * self.chunk_batches
+
+    @property
     def final_lr(self) -> float:
         return self.lr * 1e-4 if self.min_lr is None else self.min_lr
 
@@ -67,6 +74,7 @@ class TrainConfig:
             (self.epochs >= 1, "--epochs must be at least 1"),
             (self.workers >= 1, "--workers must be at least 1"),
             (self.batch_words >= 64, "batch_words must be at least 64"),
+            (self.chunk_batches >= 1, "chunk_batches must be at least 1"),
             (self.group >= 1, "group must be at least 1"),
             (self.shared_negatives is None or self.shared_negatives >= 1, "shared_negatives must be at least 1"),
             (self.direction in ("center", "context"), "direction must be center or context"),
@@ -88,12 +96,15 @@ class TrainConfig:
             raise HW2VError(f"unknown training setting(s): {', '.join(unknown)}")
         if data.get("direction") == "centre":     # the spelling of checkpoints written before 2026-11-26
             data = dict(data, direction="center")
+        if "chunk_batches" not in data:           # written before chunks held several kernel calls: one each
+            data = dict(data, chunk_batches=1)
         return cls(**data)
 
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
     # (lr, epochs, workers and damping only change how the optimiser goes on from there.)
     MODEL_KEYS = ("model", "hs", "cbow_mean", "dim", "window", "negative", "sample", "ns_exponent", "group",
                   "shared_negatives", "batch_words", "direction")
+    # (chunk_batches is not one: it only cuts the work; a resumed run keeps the checkpoint's, resume.adopt_chunking)
 
 
 def learning_rate(cfg: TrainConfig, words_done: int, total_words: int) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batching import keep_probabilities
+from .batching import keep_probabilities, make_batch
 from .cbow import cbow_loss, cbow_step
 from .config import TrainConfig
 from .hs import sg_hs_loss, sg_hs_step
@@ -22,6 +22,12 @@ from .huffman import HuffmanTree, build_tree
 from .sgns import batch_loss, sgns_step
 
 MATRICES = ("w_in", "w_out", "w_hs")     # in this order in checkpoints and shared memory
+
+
+def batch_for(cfg: TrainConfig, tokens, sent, keep_prob, cdf, rng):
+    """The batch of one chunk in this model's layout, at `cfg`'s window, negatives and blocks (`make_batch`)."""
+    return make_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
+                      shared_negatives=cfg.negatives_per_block, direction=cfg.direction, model=cfg.model)
 
 
 def matrix_shapes(cfg: TrainConfig, vocab_size: int) -> dict:

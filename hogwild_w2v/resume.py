@@ -6,6 +6,7 @@ Worker k gets back its random stream when the checkpoint had a worker k, a fresh
 """
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -39,6 +40,12 @@ def check_resumable(state, cfg, data, train_sents, flag_names=None):
     if cfg.epochs < done_epochs:
         raise HW2VError(f"cannot resume: the checkpoint has done {done_epochs:.2f} epochs, more than --epochs "
                         f"{cfg.epochs}")
+
+
+def adopt_chunking(cfg, state):
+    """`cfg` with the checkpoint's `chunk_batches`: a chunk number means a place in the corpus only under the
+    chunking that counted it (checkpoints written before chunks held several kernel calls have 1)."""
+    return dataclasses.replace(cfg, chunk_batches=TrainConfig.from_dict(state["config"]).chunk_batches)
 
 
 def words_done(next_chunk, bounds, offsets, train_tokens):

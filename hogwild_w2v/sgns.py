@@ -68,12 +68,31 @@ class Batch:
     out_ids: np.ndarray      # (nb, B + Kb) int64: rows of w_out: positive candidates, then the block's negatives
     pos_mask: np.ndarray     # (nb, A, B) bool: the pair (input row a, output column b) is a positive pair
     neg_weight: np.ndarray   # (nb, A) float32: weight of each negative column for this input row
-    n_pairs: int             # number of positive (center, context) pairs
+    n_pairs: int             # number of positive (center, context) pairs (CBOW: predictions)
     raw_words: int           # corpus tokens this batch covers, before subsampling (drives lr and progress)
+    block_pairs: np.ndarray | None = None   # (nb,) int64: n_pairs of each block, for `split`
 
     @property
     def span(self) -> int:
         return self.pos_mask.shape[2]
+
+    def split(self, batch_words):
+        """The batch as runs of whole consecutive blocks, one kernel call each, every run covering about
+        `batch_words` raw tokens (at least that many, except when the batch has fewer blocks than runs).
+
+        A worker builds one batch per claimed chunk of several kernel calls' worth of corpus: the preparation's
+        ~25 NumPy calls and the last block's padding are paid once a chunk, while each kernel call is as stale as
+        a batch of `batch_words` tokens (docs/BENCHMARKS.md, round 5). The raw words are shared out so that the
+        runs' sum is exactly the batch's."""
+        nb = self.in_ids.shape[0]
+        m = max(1, min(nb, self.raw_words // batch_words))
+        if m == 1:
+            return [self]
+        edges = (np.arange(m + 1) * nb) // m
+        raw = (np.arange(m + 1) * self.raw_words) // m
+        return [Batch(self.in_ids[s:e], self.out_ids[s:e], self.pos_mask[s:e], self.neg_weight[s:e],
+                      int(self.block_pairs[s:e].sum()), int(raw[k + 1] - raw[k]), self.block_pairs[s:e])
+                for k, (s, e) in enumerate(zip(edges[:-1], edges[1:]))]
 
 
 SCORE_STEP = 8.0       # the most a row's summed step may move one of its batch's scores (the trust region)

@@ -33,7 +33,7 @@ from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_err
 from .models import MATRICES, start_loss, tree_for
 from .outputs import output_paths, run_identity, save_outputs
 from .progress import Progress
-from .resume import finished_run, rng_states, starting_point, words_done
+from .resume import adopt_chunking, finished_run, rng_states, starting_point, words_done
 from .shm import SharedArrays
 from .spawn import start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
 from .validation import mean_loss, plan_validation
@@ -124,10 +124,12 @@ class Coordinator:
         offsets = data.offsets
         train_tokens = int(offsets[train_sents])
         total_words = cfg.epochs * train_tokens
-        bounds = chunk_bounds(offsets[:train_sents + 1], cfg.batch_words)
-        total_chunks = cfg.epochs * (len(bounds) - 1)
         mats0, state = starting_point(self.ckpt_dir, cfg, data, train_sents, self.resume, self.force,
                                       self.flag_names, warn=self._warn)
+        if state:                # the corpus stays cut as the checkpoint's run cut it (its chunk numbers)
+            cfg = self.cfg = adopt_chunking(cfg, state)
+        bounds = chunk_bounds(offsets[:train_sents + 1], cfg.chunk_words)
+        total_chunks = cfg.epochs * (len(bounds) - 1)
         self.step = state["step"] if state else 0
         next_chunk = state["next_chunk"] if state else 0
         if next_chunk >= total_chunks:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batching import chunk_bounds, iter_chunks, make_batch, negative_cdf
+from .batching import chunk_bounds, iter_chunks, negative_cdf
 from .errors import HW2VError
 from . import models
 
@@ -18,9 +18,7 @@ def validation_batches(corpus, offsets, counts, cfg, first_sent=0):
     end = min(max(end, first_sent + 1), len(offsets) - 1)
     bounds = first_sent + chunk_bounds(np.asarray(offsets[first_sent:end + 1]) - offsets[first_sent],
                                        cfg.batch_words)
-    return [make_batch(tokens, sent, None, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
-                       shared_negatives=cfg.negatives_per_block, direction=cfg.direction, model=cfg.model)
-            for _, tokens, sent in iter_chunks(corpus, offsets, bounds)]
+    return [models.batch_for(cfg, tokens, sent, None, cdf, rng) for _, tokens, sent in iter_chunks(corpus, offsets, bounds)]
 
 
 def mean_loss(cfg, mats, batches, tree=None):

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batching import iter_chunks, keep_probabilities, make_batch, negative_cdf
+from .batching import iter_chunks, keep_probabilities, negative_cdf
 from .config import TrainConfig, learning_rate
-from .models import MATRICES, step, tree_for
+from .models import MATRICES, batch_for, step, tree_for
 from .shm import attach
 
 RUN, PAUSE, STOP = 0, 1, 2
@@ -91,18 +91,17 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
             return True
         k = c % n_chunks
         _, tokens, sent = next(iter_chunks(corpus, offsets, bounds, k, k + 1))
-        batch = make_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative,
-                           group=cfg.group, shared_negatives=cfg.negatives_per_block, direction=cfg.direction,
-                           model=cfg.model)
-        lr = learning_rate(cfg, int(shared.progress[:, WORDS].sum()), total_words)
-        # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
-        want_loss = n_batches % LOSS_EVERY == 0
-        n_batches += 1
-        loss, pairs = step(cfg, shared.mats, batch, lr, tree, want_loss=want_loss, acc=acc)
-        if want_loss:
-            shared.losses[wid, LOSS] += loss
-            shared.losses[wid, PAIRS] += pairs
-        shared.progress[wid, WORDS] += batch.raw_words
+        chunk = batch_for(cfg, tokens, sent, keep_prob, cdf, rng)
+        for batch in chunk.split(cfg.batch_words):       # one kernel call each; the chunk is finished before a pause
+            lr = learning_rate(cfg, int(shared.progress[:, WORDS].sum()), total_words)
+            # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
+            want_loss = n_batches % LOSS_EVERY == 0
+            n_batches += 1
+            loss, pairs = step(cfg, shared.mats, batch, lr, tree, want_loss=want_loss, acc=acc)
+            if want_loss:
+                shared.losses[wid, LOSS] += loss
+                shared.losses[wid, PAIRS] += pairs
+            shared.progress[wid, WORDS] += batch.raw_words
         if should_exit():
             return False
 

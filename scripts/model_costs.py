@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from hogwild_w2v import models
-from hogwild_w2v.batching import chunk_bounds, iter_chunks, keep_probabilities, make_batch, negative_cdf
+from hogwild_w2v.batching import chunk_bounds, iter_chunks, keep_probabilities, negative_cdf
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.data import open_data
 from hogwild_w2v.resume import init_model
@@ -28,11 +28,10 @@ def batches_for(data, cfg, sentences):
     rng = np.random.default_rng(1)
     kp, cdf = keep_probabilities(data.counts, cfg.sample), negative_cdf(data.counts, cfg.ns_exponent)
     stop = min(sentences, len(data.offsets) - 1)
-    bounds = chunk_bounds(np.asarray(data.offsets[:stop + 1]), cfg.batch_words)
+    bounds = chunk_bounds(np.asarray(data.offsets[:stop + 1]), cfg.chunk_words)
     t0 = time.perf_counter()
-    batches = [make_batch(tok, sent, kp, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
-                          shared_negatives=cfg.negatives_per_block, model=cfg.model)
-               for _, tok, sent in iter_chunks(data.corpus, data.offsets, bounds)]
+    batches = [b for _, tok, sent in iter_chunks(data.corpus, data.offsets, bounds)   # as the worker cuts them
+               for b in models.batch_for(cfg, tok, sent, kp, cdf, rng).split(cfg.batch_words)]
     return batches, time.perf_counter() - t0
 
 

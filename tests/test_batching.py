@@ -56,3 +56,23 @@ def test_negatives_follow_unigram_to_the_075():
     draws = draw_negatives(cdf, 400_000, np.random.default_rng(2))
     p = counts ** 0.75 / (counts ** 0.75).sum()
     np.testing.assert_allclose(np.bincount(draws, minlength=4) / len(draws), p, atol=0.003)
+
+
+def test_a_chunk_splits_into_kernel_calls_that_cover_it_exactly():
+    """A worker prepares one chunk of several kernel calls at once (`Batch.split`): the calls are consecutive
+    runs of whole blocks, each about `batch_words` raw tokens, and together they are the chunk: every block,
+    every pair and every raw word once."""
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, 40, size=1_100)
+    sent = sentence_ids(np.array([0, 300, 650, 1_100]))
+    for model in ("sg", "cbow"):
+        b = make_batch(tokens, sent, keep_probabilities(np.full(40, 25), 1e-3), negative_cdf(np.ones(40)), rng,
+                       window=3, negative=5, group=16, shared_negatives=20, model=model)
+        parts = b.split(256)
+        assert len(parts) == 1_100 // 256
+        assert sum(p.raw_words for p in parts) == b.raw_words and min(p.raw_words for p in parts) >= 256
+        assert sum(p.n_pairs for p in parts) == b.n_pairs > 0
+        for name in ("in_ids", "out_ids", "pos_mask", "neg_weight"):
+            assert np.array_equal(np.concatenate([getattr(p, name) for p in parts]), getattr(b, name))
+        assert [p.n_pairs for p in parts] == [int(p.block_pairs.sum()) for p in parts]
+        assert b.split(5_000) == [b]

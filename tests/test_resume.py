@@ -133,3 +133,24 @@ def test_rng_states_and_words_done_with_another_worker_count():
     offsets = np.array([0, 4, 10, 12, 20])             # 4 sentences, 20 tokens
     bounds = np.array([0, 2, 3, 4])                    # 3 chunks: sentences [0, 2), [2, 3), [3, 4)
     assert [words_done(c, bounds, offsets, 20) for c in range(7)] == [0, 10, 12, 20, 30, 32, 40]
+
+
+def test_a_checkpoint_resumes_under_the_chunking_that_numbered_it(planted_dir, tmp_path):
+    """A chunk number is a place in the corpus only under the chunking that counted it: a checkpoint written with
+    one kernel call a chunk (every checkpoint before chunks held several: `chunk_batches` missing means 1) resumes
+    under that chunking, whatever the default is now, and trains exactly the epochs asked."""
+    assert TrainConfig.from_dict({k: v for k, v in TrainConfig().to_dict().items()
+                                  if k != "chunk_batches"}).chunk_batches == 1
+    prefix, epochs = str(tmp_path / "v"), 150
+    old = TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, chunk_batches=1)
+    coord = Coordinator(planted_dir, prefix, old, quiet=True, checkpoint_every=1000)
+    timer = stop_after(coord, 0.8)
+    try:
+        with pytest.raises(Interrupted):
+            coord.run()
+    finally:
+        timer.cancel()
+    info = Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5), quiet=True,
+                       resume=True).run()
+    assert info["config"]["chunk_batches"] == 1
+    assert info["words_done"] == epochs * open_data(planted_dir).tokens
