@@ -8,6 +8,8 @@ import click
 import psutil
 
 from hogwild_w2v.config import TrainConfig
+from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, RankSync, launched_by_mpi, mpi_comm
+from hogwild_w2v.errors import HW2VError
 from hogwild_w2v.health import STALL_TIMEOUT
 from hogwild_w2v.trainer import Interrupted, train as run_train
 
@@ -57,6 +59,13 @@ def train_options(fn):
                      help="Seconds a worker may make no progress (stopped, stuck in I/O) before the run stops "
                           "with an error, keeping its last checkpoint."),
         click.option("-q", "--quiet", is_flag=True, help="No progress output."),
+        click.option("--distributed", is_flag=True,
+                     help="Train across the MPI ranks this command was started as (mpiexec -n R hw2v train ... "
+                          "--distributed): each rank a Hogwild trainer with --workers processes, kept in step by "
+                          "all-reduce. Needs pip install 'hw2v[mpi]'. Not automatic: started by mpiexec with "
+                          "several ranks and without it, train stops with an error."),
+        click.option("--sync-words", default=DEFAULT_SYNC_WORDS, type=POSITIVE,
+                     help="With --distributed: words each rank trains between two averagings."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),
         click.option("--group", default=TrainConfig.group, type=POSITIVE,
@@ -87,7 +96,8 @@ def flag_names():
 def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, epochs, seed, workers, val,
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
              shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT,
-             model=TrainConfig.model, hs=TrainConfig.hs, cbow_mean=None):
+             model=TrainConfig.model, hs=TrainConfig.hs, cbow_mean=None, distributed=False,
+             sync_words=DEFAULT_SYNC_WORDS):
     if negative == 0 and not hs:
         raise click.UsageError("--negative 0 needs --hs: with neither negative sampling nor hierarchical softmax "
                                "there is nothing to train")
@@ -97,19 +107,33 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
                       dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
                       batch_words=batch_words, group=group, shared_negatives=shared_negatives, damping=damping)
+    sync = None
+    if distributed:
+        sync = RankSync(mpi_comm(), sync_words)
+    elif launched_by_mpi(os.environ):
+        raise HW2VError("started by mpiexec with several ranks but without --distributed, every rank would train "
+                        "the whole corpus into the same files: add --distributed, or start one process")
     return train_and_report(data_dir, prefix, cfg, quiet=quiet, checkpoint_every=checkpoint_every,
                             checkpoint_dir=checkpoint_dir, keep_checkpoints=keep_checkpoints, resume=resume,
-                            log_jsonl=log_jsonl, force=force, stall_timeout=stall_timeout)
+                            log_jsonl=log_jsonl, force=force, stall_timeout=stall_timeout, sync=sync)
 
 
-def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
-    """Run the library's `train`; turn a stop into its message and exit code; print what was done."""
+def train_and_report(data_dir, prefix, cfg, quiet=False, sync=None, **options):
+    """Run the library's `train`; turn a stop into its message and exit code; print what was done. Across MPI
+    ranks only rank 0 prints; the others exit with the same status."""
+    lead = sync is None or sync.rank == 0
     cores = default_workers()
-    if cfg.workers > cores:     # Hogwild workers are CPU-bound: more than the cores only share them, and wait
+    if cfg.workers > cores and lead:   # Hogwild workers are CPU-bound: more than the cores only share them, and wait
         err(f"Warning: --workers {cfg.workers} is more than the {cores} physical cores; they will share them.")
     try:
-        info = run_train(data_dir, prefix, cfg, quiet=quiet, flag_names=flag_names(), **options)
+        info = run_train(data_dir, prefix, cfg, quiet=quiet, flag_names=flag_names(), sync=sync, **options)
+    except HW2VError:
+        if lead:
+            raise
+        sys.exit(1)                    # rank 0 says why
     except Interrupted as stop:
+        if not lead:
+            sys.exit(128 + stop.signum)
         saved = (f"checkpoint {stop.checkpoint}" if stop.checkpoint else
                  "this checkpoint could not be written (see the warning); the previous one stays")
         err(f"Stopped ({stop}); {saved}. Continue with the same command plus --resume.")
@@ -117,6 +141,8 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, **options):
     except KeyboardInterrupt:
         err("Aborted; shared memory released. The last checkpoint, if any, is intact.")
         sys.exit(130)
+    if not lead:
+        return info
     if info.get("already_complete"):
         wrote = f"; wrote the missing outputs {prefix}_*" if info.get("wrote_outputs") else ""
         err(f"Nothing to do: the run is complete ({info['epochs_done']:.2f} of {cfg.epochs} epochs){wrote}.")

@@ -55,9 +55,15 @@ def words_done(next_chunk, bounds, offsets, train_tokens):
     return epoch * train_tokens + int(offsets[bounds[k]])
 
 
-def rng_states(state, n_workers):
-    """Each new worker's saved random stream, or None (a fresh stream) where the checkpoint had fewer workers."""
-    saved = [w["rng"] for w in state["worker_states"]] if state else []
+def rng_states(state, n_workers, rank=0):
+    """Each new worker's saved random stream, or None (a fresh stream) where the checkpoint had fewer workers
+    (across machines: this rank's workers in a checkpoint of several ranks, none where it had fewer ranks)."""
+    if state and "rank_worker_states" in state:
+        ranks = state["rank_worker_states"]
+        states = ranks[rank] if rank < len(ranks) else []
+    else:
+        states = state["worker_states"] if state and rank == 0 else []
+    saved = [w["rng"] for w in states]
     return [saved[k] if k < len(saved) else None for k in range(n_workers)]
 
 
@@ -105,12 +111,12 @@ def starting_point(ckpt_dir, cfg, data, train_sents, resume, force, flag_names=N
     return mats, state
 
 
-def finished_run(prefix, cfg, data, mats, state):
+def finished_run(prefix, cfg, data, mats, state, write=True):
     """A finished run resumed with the same --epochs: nothing to train; the outputs written if they are missing
     (say a full disk stopped them). Returns what `PREFIX_config.json` records, marked `already_complete`."""
     info = {**run_identity(cfg, data), "train_tokens": state["train_tokens"], "epochs_done": state["next_chunk"] / state["n_chunks"],
             "words_done": state["words_done"], "already_complete": True, "checkpoint_step": state["step"]}
-    if not outputs_exist(prefix, mats):
+    if write and not outputs_exist(prefix, mats):
         save_outputs(prefix, mats, info)
         info["wrote_outputs"] = True
     return info

@@ -1,7 +1,8 @@
 """Named shared-memory arrays: the coordinator creates and unlinks them, workers attach by name.
 
-Segments are named `hw2v_<pid>_<token>_<array>` so a leftover is recognisable in /dev/shm. Python's resource
-tracker (one per run, shared by the workers it spawns) unlinks them if the coordinator is killed outright.
+Segments are named `hw2v_<pid>_<token>_<array>` so a leftover is recognisable in /dev/shm. The names are removed
+as soon as every worker has attached (`unlink_names`); before that, Python's resource tracker (one per run, shared
+by the workers it spawns) unlinks them if the coordinator is killed outright.
 """
 from __future__ import annotations
 
@@ -57,6 +58,17 @@ class SharedArrays:
         except BaseException:
             self.close()
             raise
+
+    def unlink_names(self):
+        """Remove the segments' names once every process that needs them has attached: the memory stays mapped
+        where it is, and goes back to the system when the last process using it exits, however it exits. After
+        this no kill -9, of any process of the run, can leave a segment behind in /dev/shm (MPI, for one, kills a
+        whole job's process groups with SIGKILL, resource tracker included)."""
+        for seg in self.segments:
+            try:
+                seg.unlink()
+            except FileNotFoundError:
+                pass
 
     def close(self):
         self.arrays.clear()

@@ -29,12 +29,13 @@ def single_blas_thread():
                 os.environ[k] = v
 
 
-def start_workers(ctx, n, data_path, cfg, bounds, rng_states, shm_spec, total_words, queue, lock):
+def start_workers(ctx, n, data_path, cfg, bounds, rng_states, shm_spec, total_words, queue, lock, stride=1,
+                  offset=0):
     procs = []
     with single_blas_thread():
         for k in range(n):
             spec = WorkerSpec(k, data_path, cfg.to_dict(), bounds, rng_states[k], shm_spec, total_words,
-                              os.getpid())
+                              os.getpid(), stride, offset)
             p = ctx.Process(target=worker_main, args=(spec, queue, lock), name=f"hw2v-worker-{k}", daemon=True)
             p.start()
             procs.append(p)

@@ -37,7 +37,8 @@ from .resume import adopt_chunking, finished_run, rng_states, starting_point, wo
 from .shm import SharedArrays
 from .spawn import start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
 from .validation import mean_loss, plan_validation
-from .worker import COMMAND, DONE, GENERATION, NEXT_CHUNK, PAUSE, RUN, STATUS, WORDS
+from .worker import (CHUNK_LIMIT, COMMAND, CTRL_SLOTS, DONE, GENERATION, LR_SCALE, NEXT_CHUNK, PAUSE, RUN, STATUS,
+                     WORDS, lr_words)
 
 # Ctrl-C, kill, and a closed terminal: each finishes the batch, checkpoints and exits 128 + signal number
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -91,10 +92,16 @@ class Coordinator:
 
     def __init__(self, data_dir, prefix, cfg: TrainConfig, checkpoint_every=300.0, checkpoint_dir=None,
                  keep_checkpoints=2, resume=False, quiet=False, log_jsonl=None, stream=None, force=False,
-                 flag_names=None, stall_timeout=STALL_TIMEOUT):
+                 flag_names=None, stall_timeout=STALL_TIMEOUT, sync=None):
         if resume and force:
             raise HW2VError("--resume and --force contradict each other: continue the run, or start over")
+        if sync is not None and cfg.val:
+            raise HW2VError("--val is not available with --distributed: each rank holds only its part of the corpus")
         self.cfg = cfg.validate()
+        self.sync = sync                   # distributed.RankSync across MPI ranks; None on one machine
+        self.lead = sync is None or sync.rank == 0        # the rank that prints, logs, checkpoints and saves
+        if not self.lead:
+            quiet, log_jsonl = True, None
         self.prefix = prefix
         self.force, self.flag_names = force, flag_names
         self.data = open_data(data_dir, want_val=cfg.val)
@@ -124,8 +131,13 @@ class Coordinator:
         offsets = data.offsets
         train_tokens = int(offsets[train_sents])
         total_words = cfg.epochs * train_tokens
-        mats0, state = starting_point(self.ckpt_dir, cfg, data, train_sents, self.resume, self.force,
-                                      self.flag_names, warn=self._warn)
+        start = lambda: starting_point(self.ckpt_dir, cfg, data, train_sents, self.resume, self.force,
+                                       self.flag_names, warn=self._warn)
+        if self.sync:
+            self.sync.check_data(data)
+            mats0, state = self.sync.agree_start(start)     # rank 0's starting point, on every rank
+        else:
+            mats0, state = start()
         if state:                # the corpus stays cut as the checkpoint's run cut it (its chunk numbers)
             cfg = self.cfg = adopt_chunking(cfg, state)
         bounds = chunk_bounds(offsets[:train_sents + 1], cfg.chunk_words)
@@ -133,14 +145,14 @@ class Coordinator:
         self.step = state["step"] if state else 0
         next_chunk = state["next_chunk"] if state else 0
         if next_chunk >= total_chunks:
-            return finished_run(self.prefix, cfg, data, mats0, state)
+            return finished_run(self.prefix, cfg, data, mats0, state, write=self.lead)
         n = cfg.workers
         main_thread = threading.current_thread() is threading.main_thread()
         if main_thread:
             start_resource_tracker_ignoring_sighup()
         shm = SharedArrays({**{name: (m.shape, np.float32) for name, m in mats0.items()},
                             "progress": ((n, 2), np.int64), "losses": ((n, 2), np.float64),
-                            "ctrl": ((3,), np.int64)})
+                            "ctrl": ((CTRL_SLOTS,), np.int64)})
         ctx = mp.get_context("spawn")
         queue, lock = ctx.Queue(), ctx.Lock()
         procs, old_handlers, progress = [], {}, None
@@ -149,16 +161,24 @@ class Coordinator:
             for name, m in mats0.items():
                 a[name][:] = m
             del mats0, m
-            self._snapshot_of(a)           # the checkpoint buffers' pages are touched now, not in a pause
-            a["ctrl"][NEXT_CHUNK] = next_chunk
+            if self.lead:
+                self._snapshot_of(a)       # the checkpoint buffers' pages are touched now, not in a pause
             words_at_start = words_done(next_chunk, bounds, offsets, train_tokens)
-            a["progress"][0, WORDS] = words_at_start
+            ctrl = a["ctrl"]
+            ctrl[LR_SCALE] = 1
+            if self.sync:                  # this rank's chunks; words counted from 0, lr on the global count
+                ctrl[NEXT_CHUNK], _ = self.sync.plan(bounds, offsets[:train_sents + 1], cfg.epochs, next_chunk,
+                                                     cfg.chunk_words, ctrl, words_at_start)
+            else:
+                ctrl[NEXT_CHUNK], ctrl[CHUNK_LIMIT] = next_chunk, total_chunks
+                a["progress"][0, WORDS] = words_at_start
             progress = Progress(total_words, cfg.epochs, self.quiet, self.log_jsonl, self.stream)
             if main_thread:
                 for sig in STOP_SIGNALS:
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
-            procs = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n), shm.spec, total_words,
-                                  queue, lock)
+            stride, offset = (self.sync.size, self.sync.rank) if self.sync else (1, 0)
+            procs = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n, offset), shm.spec,
+                                  total_words, queue, lock, stride, offset)
             run = _Run(shm, procs, queue, progress, len(bounds) - 1, total_words, train_tokens, val_batches,
                        words_at_start, state)
             return self._loop(run)
@@ -226,14 +246,23 @@ class Coordinator:
     def _checkpoint(self, run):
         """Pause, snapshot the matrices and the position (the next chunk: the same for any worker count), let the
         workers go on, then write the snapshot. Returns (path or None, seconds paused, seconds in all): the
-        workers wait only for the copy, not for hashing and writing (the copy is RAM the room check counted)."""
+        workers wait only for the copy, not for hashing and writing (the copy is RAM the room check counted).
+        Across machines it is called at a full sync only; rank 0 writes every rank's worker states."""
         t0 = time.perf_counter()
         a = run.shm.arrays
         states = self._collect_states(run)
+        if self.sync:
+            every_rank = self.sync.gather(states)
+            if not self.lead:
+                a["ctrl"][COMMAND] = RUN
+                return None, time.perf_counter() - t0, time.perf_counter() - t0
+            position = {"next_chunk": self.sync.point, "words_done": self._words(a), "ranks": self.sync.size,
+                        "rank_worker_states": every_rank}
+        else:
+            position = {"next_chunk": int(a["ctrl"][NEXT_CHUNK]), "words_done": self._words(a)}
         snapshot = self._snapshot_of(a)
         state = {"config": self.cfg.to_dict(), "vocab_sha256": self.data.vocab_sha256,
-                 "train_tokens": run.train_tokens, "n_chunks": run.n_chunks,
-                 "next_chunk": int(a["ctrl"][NEXT_CHUNK]), "words_done": int(a["progress"][:, WORDS].sum()),
+                 "train_tokens": run.train_tokens, "n_chunks": run.n_chunks, **position,
                  "workers": len(run.procs), "worker_states": states, "step": self.step + 1, "time": time.time()}
         a["ctrl"][COMMAND] = RUN
         paused = time.perf_counter() - t0
@@ -257,6 +286,11 @@ class Coordinator:
             np.copyto(self._snapshot[name], m)
         return self._snapshot
 
+    def _words(self, arrays):
+        """Words done in the whole run: this machine's progress; across machines, the global count at the last
+        sync plus the ranks' estimated words since (worker.lr_words, as the workers' learning rate)."""
+        return lr_words(_CtrlView(arrays)) if self.sync else int(arrays["progress"][:, WORDS].sum())
+
     def _report(self, run, words, recent_loss, val_loss, force=False):
         a = run.shm.arrays
         run.progress.update(words, learning_rate(self.cfg, words, run.total_words), recent_loss, val_loss,
@@ -272,26 +306,32 @@ class Coordinator:
             st.val_loss = mean_loss(self.cfg, self._matrices(a), run.val_batches, self.tree)
             st.val_history.append({"epoch": run.words_at_start / run.train_tokens, "val_loss": st.val_loss})
         watch = StallWatch(len(run.procs), self.stall_timeout, time.time())
+        named = True
         while True:
             time.sleep(0.05)
             self._drain(run.queue)
             status = a["progress"][:, STATUS]
             self._check_workers(run.procs, status, run.queue)
-            words = int(a["progress"][:, WORDS].sum())
-            all_done = bool(np.all(status == DONE))
+            if named and np.all(status != 0):     # every worker has attached: no kill can leak a segment now
+                run.shm.unlink_names()
+                named = False
+            if self.sync and self._sync_if_reached(run, st):
+                return self._finish(run, st, self._words(a))
+            words = self._words(a)
+            all_done = bool(np.all(status == DONE)) and not self.sync
             now = time.time()
             stalled = watch.check(a["progress"][:, WORDS], status, DONE, run.procs, now)
             if stalled is not None:
                 raise stalled
             if now - st.last_report >= 1.0 or all_done:
                 self._report_progress(run, st, words, now)
-            if self.stop_signal is not None:
+            if self.stop_signal is not None and not self.sync:    # across machines: at the next sync point
                 self._check_divergence(st.recent_loss, a)
                 path, _, dt = self._checkpoint(run)
                 if path is not None:
                     run.progress.message(f"checkpoint written to {path} ({dt:.2f} s)")
                 raise Interrupted(self.stop_signal, path)
-            if self._checkpoint_if_due(run, st, words, now, all_done):
+            if not self.sync and self._checkpoint_if_due(run, st, words, now, all_done):
                 watch.restart(time.time())
             if all_done:
                 return self._finish(run, st, words)
@@ -324,6 +364,31 @@ class Coordinator:
         st.last_ckpt = time.time()
         return True
 
+    def _sync_if_reached(self, run, st):
+        """Across machines, once this rank has trained every chunk before the sync point: average with the other
+        ranks (distributed.RankSync.sync), checkpoint when due, stop when any rank was signalled. Returns True at
+        the run's end (after its full sync and checkpoint)."""
+        a, sync = run.shm.arrays, self.sync
+        local = int(a["progress"][:, WORDS].sum())
+        if not sync.reached(local):
+            return False
+        due = time.time() - st.last_ckpt >= self.checkpoint_every
+        _, full, stop, ckpt_now, _ = sync.sync(self._matrices(a), a["ctrl"], local, a["losses"].sum(axis=0),
+                                               self.stop_signal, due)
+        final = sync.point >= sync.total
+        if stop or ckpt_now or final or sync.point % run.n_chunks == 0:
+            self._check_divergence(st.recent_loss, a)      # never checkpoint, nor save, a diverged model
+            path, paused, _ = self._checkpoint(run)
+            st.ckpt_path = path or st.ckpt_path
+            st.pauses.append(paused)
+            st.last_ckpt = time.time()
+        if stop:
+            raise Interrupted(stop, st.ckpt_path)
+        if final:
+            return True
+        sync.advance(a["ctrl"])
+        return False
+
     def _finish(self, run, st, words):
         """The last progress line, the outputs, and what `PREFIX_config.json` records."""
         a = run.shm.arrays
@@ -337,7 +402,11 @@ class Coordinator:
                 "worker_words": a["progress"][:, WORDS].tolist(),
                 "resumed_from_step": run.resumed_state["step"] if run.resumed_state else None,
                 "outputs": output_paths(self.prefix, self._matrices(a))}
+        if self.sync:
+            info.update(self.sync.summary(self._matrices(a)))
         self._report(run, words, st.recent_loss, st.val_loss, force=True)
+        if not self.lead:
+            return info
         try:                               # straight from shared memory: the workers are done, nothing moves
             save_outputs(self.prefix, self._matrices(a), info)
         except OSError as exc:
@@ -345,6 +414,13 @@ class Coordinator:
             raise HW2VError(f"the outputs could not be written ({describe_os_error(exc)}); {kept}: "
                             f"the same command with --resume writes them") from None
         return info
+
+
+class _CtrlView:
+    """What worker.lr_words reads (ctrl and progress), from the coordinator's shared arrays."""
+
+    def __init__(self, arrays):
+        self.ctrl, self.progress = arrays["ctrl"], arrays["progress"]
 
 
 def train(data_dir, prefix, cfg: TrainConfig, **kwargs):

@@ -24,11 +24,16 @@ from .models import MATRICES, batch_for, step, tree_for
 from .shm import attach
 
 RUN, PAUSE, STOP = 0, 1, 2
-# control slots: the coordinator writes COMMAND and GENERATION; workers advance NEXT_CHUNK under the lock
-COMMAND, GENERATION, NEXT_CHUNK = range(3)
+# control slots: the coordinator writes COMMAND and GENERATION; workers advance NEXT_CHUNK under the lock.
+# CHUNK_LIMIT: no chunk at or past it is claimed until the coordinator raises it (a sync point across machines;
+# the run's end on one). The learning rate's word count is LR_BASE + LR_SCALE x (this machine's words - LR_LOCAL):
+# on one machine 0 + 1 x words; across R machines the global count at the last sync plus R x the words since.
+COMMAND, GENERATION, NEXT_CHUNK, CHUNK_LIMIT, LR_BASE, LR_SCALE, LR_LOCAL = range(7)
+CTRL_SLOTS = 7
+WAIT = -1                     # claim_chunk: the next chunk is past CHUNK_LIMIT
 # progress slots, one row per worker: words done (this run's share of global progress), status
 WORDS, STATUS = range(2)
-DONE = 1
+DONE, ATTACHED = 1, 2          # STATUS: 0 until the worker has attached the shared arrays
 # float slots, one row per worker: loss sum, positive pairs
 LOSS, PAIRS = range(2)
 LOSS_EVERY = 8                # the training loss is measured on one batch in this many
@@ -44,6 +49,8 @@ class WorkerSpec:
     shm: dict                 # name -> (shm name, shape, dtype)
     total_words: int          # epochs x training tokens: the lr schedule's length
     parent_pid: int
+    stride: int = 1           # this machine trains the run's chunks offset, offset + stride, ... (one per rank)
+    offset: int = 0
 
 
 @dataclass
@@ -52,31 +59,41 @@ class Shared:
     mats: dict                # the model's matrices (models.matrix_shapes), float32
     progress: np.ndarray      # (workers, 2) int64: WORDS, STATUS
     losses: np.ndarray        # (workers, 2) float64: LOSS, PAIRS
-    ctrl: np.ndarray          # (3,) int64: COMMAND, GENERATION, NEXT_CHUNK
+    ctrl: np.ndarray          # (CTRL_SLOTS,) int64: COMMAND, GENERATION, NEXT_CHUNK, CHUNK_LIMIT, LR_*
     lock: object              # guards NEXT_CHUNK
 
 
 def claim_chunk(shared: Shared, total_chunks: int):
-    """The next chunk number of the run (epoch * chunks + chunk), or None when all are taken."""
+    """The next of this machine's chunk numbers, None when all are taken, WAIT when it is past CHUNK_LIMIT."""
     with shared.lock:
         c = int(shared.ctrl[NEXT_CHUNK])
         if c >= total_chunks:
             return None
+        if c >= shared.ctrl[CHUNK_LIMIT]:
+            return WAIT
         shared.ctrl[NEXT_CHUNK] = c + 1
     return c
 
 
+def lr_words(shared: Shared):
+    """The word count the learning rate decays on (see CHUNK_LIMIT's comment)."""
+    ctrl = shared.ctrl
+    return int(ctrl[LR_BASE] + ctrl[LR_SCALE] * (int(shared.progress[:, WORDS].sum()) - ctrl[LR_LOCAL]))
+
+
 def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, wid, total_words, on_pause,
-                 should_exit=lambda: False):
+                 should_exit=lambda: False, stride=1, offset=0):
     """The worker loop, free of process knowledge (the in-process tests call it directly).
 
-    Returns True when the run's chunks are all taken and this worker's are done, False on STOP or exit.
+    This machine's chunk number c is the run's chunk c x stride + offset (across R machines rank r trains r, r + R,
+    ...; on one machine every chunk). Returns True when its chunks are all taken and this worker's are done,
+    False on STOP or exit.
     """
     keep_prob = keep_probabilities(counts, cfg.sample) if cfg.sample > 0 else None
     cdf = negative_cdf(counts, cfg.ns_exponent)
     tree = tree_for(cfg, counts)                     # the Huffman tree with --hs, else None
     n_chunks = len(bounds) - 1
-    total_chunks = cfg.epochs * n_chunks
+    total_chunks = local_chunks(cfg.epochs * n_chunks, stride, offset)
     acc = np.zeros(len(counts), dtype=np.float64)   # the kernel's row-total buffer, reused by every step
     n_batches = 0
     while True:
@@ -89,11 +106,16 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
         c = claim_chunk(shared, total_chunks)
         if c is None:
             return True
-        k = c % n_chunks
+        if c == WAIT:                                # a sync point: the coordinator raises the limit after it
+            time.sleep(0.0005)
+            if should_exit():
+                return False
+            continue
+        k = (c * stride + offset) % n_chunks
         _, tokens, sent = next(iter_chunks(corpus, offsets, bounds, k, k + 1))
         chunk = batch_for(cfg, tokens, sent, keep_prob, cdf, rng)
         for batch in chunk.split(cfg.batch_words):       # one kernel call each; the chunk is finished before a pause
-            lr = learning_rate(cfg, int(shared.progress[:, WORDS].sum()), total_words)
+            lr = learning_rate(cfg, lr_words(shared), total_words)
             # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
             want_loss = n_batches % LOSS_EVERY == 0
             n_batches += 1
@@ -106,12 +128,19 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
             return False
 
 
+def local_chunks(total_chunks, stride, offset):
+    """How many of the run's chunks 0..total_chunks-1 are offset, offset + stride, ..."""
+    return max(0, -(-(total_chunks - offset) // stride))
+
+
 def worker_main(spec: WorkerSpec, queue, lock):
-    """Process entry point. Only the coordinator acts on Ctrl-C and SIGHUP, which reach the whole group.
+    """Process entry point. Only the coordinator acts on Ctrl-C, SIGHUP and SIGTERM, which can reach the whole
+    group (a terminal; mpiexec forwards them to each rank's group): it checkpoints, then stops the workers (STOP,
+    then SIGKILL for one that does not obey), and a worker whose coordinator is gone leaves by itself.
 
     An exception is reported to the coordinator as one line (no traceback on the user's terminal)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C and a closed terminal reach the whole group;
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)     # the coordinator checkpoints and stops the workers
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     try:
         _worker(spec, queue, lock)
     except Exception as exc:           # noqa: BLE001 - anything at all must reach the coordinator
@@ -130,8 +159,10 @@ def _worker(spec: WorkerSpec, queue, lock):
     try:
         shared = Shared({k: arrays[k] for k in MATRICES if k in arrays},
                         *(arrays[k] for k in ("progress", "losses", "ctrl")), lock)
+        shared.progress[spec.wid, STATUS] = ATTACHED     # the coordinator may now remove the segments' names
         data = open_data(spec.data_dir)
-        rng = np.random.default_rng([cfg.seed, spec.wid])
+        # rank r > 0 of a distributed run has its own streams; rank 0 those of a run on one machine
+        rng = np.random.default_rng([cfg.seed, spec.wid] + ([spec.offset] if spec.offset else []))
         if spec.rng_state is not None:
             rng.bit_generator.state = spec.rng_state
         acked = [0]
@@ -146,7 +177,7 @@ def _worker(spec: WorkerSpec, queue, lock):
         orphaned = lambda: os.getppid() != spec.parent_pid
         finished = train_chunks(cfg, shared, corpus=data.corpus, offsets=data.offsets, bounds=spec.bounds,
                                 counts=data.counts, rng=rng, wid=spec.wid, total_words=spec.total_words,
-                                on_pause=on_pause, should_exit=orphaned)
+                                on_pause=on_pause, should_exit=orphaned, stride=spec.stride, offset=spec.offset)
         if not finished or orphaned():
             return
         shared.progress[spec.wid, STATUS] = DONE

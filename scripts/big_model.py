@@ -70,22 +70,24 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--one-line-mb", type=int, default=100)
     ap.add_argument("--checkpoint-every", type=float, default=120.0)
+    ap.add_argument("--train-only", action="store_true", help="reuse WORKDIR/data from an earlier run: train only")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     w = lambda name: os.path.join(args.workdir, name)
     hw2v = [sys.executable, "-m", "hogwild_w2v"]
     out = {"tokens": args.tokens, "vocab": args.vocab, "dim": args.dim, "workers": args.workers}
 
-    if not os.path.exists(w("zipf.txt")):
+    if not os.path.exists(w("zipf.txt")) and not args.train_only:
         t = time.perf_counter()
         write_zipf_text(w("zipf.txt"), args.tokens, args.vocab, 1000)
         out["generate_s"] = round(time.perf_counter() - t, 1)
-    secs, rss = peak_rss_of([*hw2v, "preprocess", w("zipf.txt"), "--data-dir", w("data"), "--min-count", "1",
-                             "--force", "-q"])
-    out["preprocess_s"], out["preprocess_peak_rss_mb"] = round(secs, 1), rss >> 20
+    if not args.train_only:
+        secs, rss = peak_rss_of([*hw2v, "preprocess", w("zipf.txt"), "--data-dir", w("data"), "--min-count", "1",
+                                 "--force", "-q"])
+        out["preprocess_s"], out["preprocess_peak_rss_mb"] = round(secs, 1), rss >> 20
     out["vocab_kept"] = json.load(open(w("data/meta.json"))).get("vocab_size")
 
-    if args.one_line_mb:
+    if args.one_line_mb and not args.train_only:
         if not os.path.exists(w("oneline.txt")):
             write_zipf_text(w("oneline.txt"), 10 ** 12, args.vocab, 1000, newlines=False,
                             max_bytes=args.one_line_mb << 20)
@@ -119,6 +121,7 @@ def main():
             return None
         return (inside[-1]["words"] - inside[0]["words"]) / max(inside[-1]["elapsed"] - inside[0]["elapsed"], 1e-9)
     out["words_per_s_first_10pct"], out["words_per_s_last_10pct"] = rate(0.0, 0.1), rate(0.9, 1.0)
+    out["words_per_s_deciles"] = [round(rate(k / 10, (k + 1) / 10) or 0) for k in range(10)]
     info = json.load(open(w("vec/v_config.json")))
     out["checkpoint_pause_s_max"] = info.get("checkpoint_pause_s_max")
     out["words_per_s"] = info.get("words_per_s")

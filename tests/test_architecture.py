@@ -59,3 +59,15 @@ def test_nothing_imports_the_coordinator(module):
 
 def test_batching_imports_only_the_kernel_of_ours():
     assert ours(imports("batching")) == {"sgns"}
+
+
+def test_mpi_is_imported_only_inside_distributed_functions():
+    """The one-machine install has no MPI: no module imports mpi4py at its top level, and only `distributed`
+    imports it at all."""
+    for module in MODULES:
+        tree = ast.parse(open(os.path.join(LIB, module + ".py")).read())
+        top = {a.name.split(".")[0] for node in tree.body if isinstance(node, ast.Import) for a in node.names}
+        top |= {(node.module or "").split(".")[0] for node in tree.body if isinstance(node, ast.ImportFrom)}
+        assert "mpi4py" not in top, module
+        if module != "distributed":
+            assert not any(n.split(".")[0] == "mpi4py" for n in imports(module)), module

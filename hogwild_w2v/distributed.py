@@ -1,0 +1,213 @@
+"""Training across machines: MPI ranks, each a Hogwild trainer (a coordinator and its workers), kept in step by
+all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
+
+    mpiexec -n R hw2v train --distributed ...      (pip install 'hw2v[mpi]': mpi4py and the PyPI MPICH wheels)
+
+* **Work.** The run's chunks (batching.chunk_bounds: epochs x chunks, numbered as on one machine) are dealt
+  round-robin: rank r trains chunks r, r + R, r + 2R, ... with its own workers and shared memory.
+* **Sync points.** A sync point is a chunk number S: every `sync_words` words of each rank (rounded to whole
+  chunks, a multiple of R), every epoch's end and the run's end. A rank's workers claim no chunk at or past S
+  (worker.CHUNK_LIMIT) until the sync is done, so the run's chunks 0..S-1, and nothing else, are trained when it
+  happens: the same point in every run, whatever the machines' speeds. That makes a seeded run with 1 worker per
+  rank bit-identical, and a checkpoint (always at a full sync) one number, `next_chunk` = S, exactly as on one
+  machine: it resumes with any number of ranks and workers.
+* **Averaging.** Each matrix is summed across ranks in place (MPI_Allreduce) and divided by R. Frequent rows move
+  most, so most syncs cover only them (vocabulary ids are in frequency order): sync k averages the
+  1024 x 2^j most frequent rows, where 2^j is the largest power of two dividing k (pWord2Vec's tiers), and the full
+  matrices at every epoch end, checkpoint, stop and the run's end. The Huffman tree's inner nodes (`--hs`) are
+  tiered from the root end, where the frequent words' paths run.
+* **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
+  since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
+* **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
+  all-reduced with the word counts; then every rank syncs fully, rank 0 gathers every rank's worker states and
+  writes the checkpoint, and on a stop every rank exits 128 + the signal number.
+* **Faults.** A rank that dies ends the job through MPI (mpiexec ends the other ranks); each rank's shared memory
+  is unlinked by its resource tracker and its workers leave when their coordinator is gone.
+
+What the sync costs, and quality against the number of ranks: docs/DISTRIBUTED.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+
+from .errors import HW2VError
+from .worker import CHUNK_LIMIT, LR_BASE, LR_LOCAL, LR_SCALE, local_chunks
+
+TIER_ROWS = 1024              # the smallest tier: the most frequent rows, averaged at every sync
+FULL_EVERY = 8                # every 8th periodic sync averages everything: where checkpoints and stops happen
+DEFAULT_SYNC_WORDS = 250_000  # words each rank trains between syncs (about a second on one core)
+MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
+
+
+def mpi_comm():
+    """COMM_WORLD, or a one-line error that says what to install."""
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise HW2VError(f"--distributed needs mpi4py: {MPI_EXTRA}") from None
+    return MPI.COMM_WORLD
+
+
+def launched_by_mpi(environ):
+    """True when this process was started by mpiexec/srun with more than one rank (MPICH, Open MPI, Slurm)."""
+    for key in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS"):
+        try:
+            if int(environ.get(key, "1")) > 1:
+                return True
+        except ValueError:
+            pass
+    return False
+
+
+def file_sha256(path, block=1 << 22):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tier_slice(name, rows, n):
+    """The rows of matrix `name` (n rows) that a sync of `rows` rows averages."""
+    if rows >= n:
+        return slice(0, n)
+    return slice(n - rows, n) if name == "w_hs" else slice(0, rows)
+
+
+def tier_rows(k, vocab_size):
+    """Rows averaged by periodic sync number k (1, 2, ...): TIER_ROWS x the largest power of two dividing k, and
+    all of them every FULL_EVERY-th sync."""
+    return vocab_size if k % FULL_EVERY == 0 else min(TIER_ROWS * (k & -k), vocab_size)
+
+
+class RankSync:
+    """One rank's side of the run: which chunks it trains, when it syncs, and the collective steps."""
+
+    def __init__(self, comm, sync_words=DEFAULT_SYNC_WORDS):
+        self.comm = comm
+        self.rank, self.size = comm.Get_rank(), comm.Get_size()
+        self.sync_words = sync_words
+        self.syncs = 0
+        self.sync_seconds = 0.0
+        self.sync_bytes = 0
+        self.pending_stop, self.pending_checkpoint = 0, False
+
+    # ---- before training ---------------------------------------------------------------------
+    def check_data(self, data):
+        """Every rank must train the same corpus and vocabulary: their sha256 are compared across ranks."""
+        import os
+        mine = (file_sha256(os.path.join(data.path, "corpus.bin")), data.vocab_sha256)
+        everyone = self.comm.allgather(mine)
+        bad = [r for r, sha in enumerate(everyone) if sha != everyone[0]]
+        if bad:
+            what = "corpus.bin" if everyone[bad[0]][0] != everyone[0][0] else "vocab.json"
+            raise HW2VError(f"the ranks' data differ: rank {bad[0]}'s {what} has another sha256 than rank 0's "
+                            f"(every rank must open the same preprocessed data)")
+
+    def agree_start(self, start):
+        """Rank 0's starting point (`start()`: matrices and checkpoint state, or its one-line error), on every
+        rank: the state by pickle, the matrices by Bcast (no size limit, no copy through pickle)."""
+        if self.rank == 0:
+            try:
+                mats, state = start()
+                head = ("ok", {k: (m.shape, m.dtype.str) for k, m in mats.items()}, state)
+            except HW2VError as exc:
+                head = ("error", str(exc), None)
+        else:
+            head = None
+        kind, shapes, state = self.comm.bcast(head, root=0)
+        if kind == "error":
+            raise HW2VError(shapes)
+        if self.rank != 0:
+            mats = {k: np.empty(shape, dtype=dtype) for k, (shape, dtype) in shapes.items()}
+        for k in sorted(mats):
+            self.comm.Bcast(mats[k], root=0)
+        return mats, state
+
+    def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start):
+        """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
+        learning-rate count (`ctrl`). Returns (first local chunk, number of local chunks)."""
+        self.n_chunks = len(bounds) - 1
+        self.total = epochs * self.n_chunks
+        self.sizes = np.diff(np.asarray(offsets)[np.asarray(bounds)]).astype(np.int64)   # raw words of each chunk
+        self.period = self.size * max(1, round(self.sync_words / chunk_words))             # run chunks a period
+        self.start_local = local_chunks(next_chunk, self.size, self.rank)
+        self.point = next_chunk
+        self.target = 0                       # this rank's words from its start to the current sync point
+        self.words_at_start = words_at_start
+        ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = words_at_start, self.size, 0
+        self.advance(ctrl)
+        return self.start_local, local_chunks(self.total, self.size, self.rank)
+
+    def next_point(self, after):
+        """The sync point after chunk number `after`: the next multiple of the period, epoch end or the end."""
+        nxt = (after // self.period + 1) * self.period
+        epoch_end = (after // self.n_chunks + 1) * self.n_chunks
+        return min(nxt, epoch_end, self.total)
+
+    def advance(self, ctrl):
+        """Move to the next sync point: raise the workers' chunk limit and the words they must reach."""
+        old_limit = local_chunks(self.point, self.size, self.rank)
+        self.point = self.next_point(self.point)
+        limit = local_chunks(self.point, self.size, self.rank)
+        runs = np.arange(max(old_limit, self.start_local), limit, dtype=np.int64) * self.size + self.rank
+        self.target += int(self.sizes[runs % self.n_chunks].sum())
+        ctrl[CHUNK_LIMIT] = limit
+
+    # ---- at a sync point ---------------------------------------------------------------------
+    def reached(self, local_words):
+        return local_words >= self.target
+
+    def sync(self, mats, ctrl, local_words, loss_pairs, stop_signal, checkpoint_due):
+        """All ranks: average the matrices (all rows at epoch ends, the end and every FULL_EVERY-th sync; a tier of
+        frequent rows otherwise), set the global word count, and agree on stops and checkpoints, which are acted on
+        at the next full sync: a point fixed by the corpus position, so that a stopped and resumed run is
+        bit-identical to one that was not stopped, and a checkpoint's replicas are all the same. Returns (global
+        words, full sync?, stop signal or 0, checkpoint now?, (loss, pairs) summed over ranks)."""
+        from mpi4py import MPI
+        t0 = time.perf_counter()
+        self.syncs += 1
+        sums = np.array([local_words, *loss_pairs], dtype=np.float64)
+        self.comm.Allreduce(MPI.IN_PLACE, sums, op=MPI.SUM)
+        flags = np.array([stop_signal or 0, int(bool(checkpoint_due) and self.rank == 0)], dtype=np.int64)
+        self.comm.Allreduce(MPI.IN_PLACE, flags, op=MPI.MAX)
+        self.pending_stop = max(self.pending_stop, int(flags[0]))
+        self.pending_checkpoint |= bool(flags[1])
+        periodic = self.point % self.period == 0 and self.point < self.total      # not an epoch's end or the end
+        k = self.point // self.period
+        full = not periodic or k % FULL_EVERY == 0
+        stop, ckpt_now = (self.pending_stop, self.pending_checkpoint) if full else (0, False)
+        if full:
+            self.pending_checkpoint = False
+        for name, m in mats.items():
+            rows = m.shape[0] if full else tier_rows(k, m.shape[0])
+            part = m[tier_slice(name, rows, m.shape[0])]
+            if self.size > 1:
+                self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
+                part *= np.float32(1.0 / self.size)
+            self.sync_bytes += part.nbytes
+        global_words = self.words_at_start + int(sums[0])
+        ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = global_words, self.size, local_words
+        self.sync_seconds += time.perf_counter() - t0
+        return global_words, full, stop, ckpt_now, (float(sums[1]), float(sums[2]))
+
+    def gather(self, value):
+        """Every rank's value on rank 0 (a list there, None elsewhere)."""
+        return self.comm.gather(value, root=0)
+
+    def summary(self, mats):
+        """What PREFIX_config.json records about the ranks (after the last, full sync)."""
+        return {"ranks": self.size, "syncs": self.syncs, "sync_seconds": self.comm.allgather(self.sync_seconds),
+                "sync_bytes_per_rank": self.sync_bytes, "sync_words": self.sync_words,
+                "replicas_identical": self.replicas_identical(mats)}
+
+    def replicas_identical(self, mats):
+        """After a full sync: do all ranks hold the same bytes? (sha256 of every matrix, compared on rank 0)"""
+        h = hashlib.sha256()
+        for name in sorted(mats):
+            h.update(np.ascontiguousarray(mats[name]).tobytes())
+        digests = self.comm.allgather(h.hexdigest())
+        return all(d == digests[0] for d in digests)

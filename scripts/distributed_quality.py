@@ -1,0 +1,100 @@
+"""Quality and sync cost against the number of MPI ranks (docs/DISTRIBUTED.md, issue 14).
+
+    python scripts/distributed_quality.py --data DATA/bench --ranks 1 2 4 8 --seeds 1 2 3 --out dist.jsonl
+    python scripts/distributed_quality.py --data DATA/bench --ranks 4 --sync-words 25000 2500000 --out dist.jsonl
+
+Each run is `mpiexec -n R python -m hogwild_w2v train --distributed --workers W` (the mpiexec beside this
+script's python: the `mpi` extra), then the bundled analogies and WordSim-353 on its vectors. R = 1 is the same
+trainer as one machine without MPI (bit-identical: tests/test_distributed.py). Ranks may share this machine's
+cores: quality does not depend on time. Results are appended to --out (runs already there are skipped) and a
+markdown table of means and spreads is printed, with each run's syncs, bytes and seconds per sync, and the
+share of its time spent syncing.
+"""
+import argparse
+import json
+import os
+import statistics as st
+import subprocess
+import sys
+import tempfile
+
+from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS
+from hogwild_w2v.evaluate import evaluate_analogies, evaluate_pairs
+from hogwild_w2v.vectors import Vectors
+
+EVALSETS = os.path.join(os.path.dirname(__file__), "..", "hogwild_w2v", "evalsets")
+MPIEXEC = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+
+
+def run_one(args, ranks, seed, sync_words, work):
+    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}", "v")
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    cmd = [MPIEXEC, "-n", str(ranks), sys.executable, "-m", "hogwild_w2v", "train", "--data-dir",
+           os.path.abspath(args.data), "--embeddings", prefix, "--epochs", str(args.epochs), "--workers",
+           str(args.workers), "--seed", str(seed), "--distributed", "--sync-words", str(sync_words), "--force", "-q"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]}
+    info = json.load(open(prefix + "_config.json"))
+    vec = Vectors.load(prefix + "_center.npy", os.path.join(args.data, "vocab.json"))
+    a = evaluate_analogies(vec, os.path.join(EVALSETS, "questions-words.txt"))
+    p = evaluate_pairs(vec, os.path.join(EVALSETS, "wordsim353.tsv"))
+    return {"total": 100 * a["total"]["accuracy"], "sem": 100 * a["semantic"]["accuracy"],
+            "syn": 100 * a["syntactic"]["accuracy"], "ws353": p["spearman"], "seconds": info["train_seconds"],
+            "words_per_s": info["words_per_s"], "syncs": info["syncs"], "sync_bytes": info["sync_bytes_per_rank"],
+            "sync_seconds": max(info["sync_seconds"]), "replicas_identical": info["replicas_identical"]}
+
+
+def table(rows):
+    groups = {}
+    for r in rows:
+        if "error" not in r:
+            groups.setdefault((r["ranks"], r["workers"], r["sync_words"]), []).append(r)
+    out = ["| ranks x workers | sync words | seeds | analogy total | semantic | syntactic | WS353 | words/s | "
+           "syncs | MB a sync (per rank) | s a sync | time syncing |",
+           "|---|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
+
+    def ms(rs, k, f="{:.2f}"):
+        v = [r[k] for r in rs]
+        return (f + " ± " + f).format(st.mean(v), st.stdev(v) if len(v) > 1 else 0.0)
+
+    for (ranks, workers, sw), rs in sorted(groups.items()):
+        syncs = st.mean(r["syncs"] for r in rs)
+        out.append(f"| {ranks} x {workers} | {sw:,} | {len(rs)} | {ms(rs, 'total')} | {ms(rs, 'sem')} | "
+                   f"{ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | {st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
+                   f"{syncs:.0f} | {st.mean(r['sync_bytes'] for r in rs) / syncs / 2 ** 20:.1f} | "
+                   f"{st.mean(r['sync_seconds'] for r in rs) / syncs:.3f} | "
+                   f"{100 * st.mean(r['sync_seconds'] / r['seconds'] for r in rs):.1f}% |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4, 8])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--sync-words", type=int, nargs="+", default=[DEFAULT_SYNC_WORDS])
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--workdir")
+    args = ap.parse_args()
+    work = args.workdir or tempfile.mkdtemp(prefix="hw2v-dist-")
+    rows = [json.loads(line) for line in open(args.out)] if os.path.exists(args.out) else []
+    done = {(r["ranks"], r["workers"], r["sync_words"], r["seed"]) for r in rows if "error" not in r}
+    for sw in args.sync_words:
+        for seed in args.seeds:                  # seeds outermost of the ranks: an interrupted grid stays balanced
+            for ranks in args.ranks:
+                if (ranks, args.workers, sw, seed) in done:
+                    continue
+                r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "seed": seed, "epochs": args.epochs,
+                     **run_one(args, ranks, seed, sw, work)}
+                rows.append(r)
+                with open(args.out, "a") as fh:
+                    fh.write(json.dumps(r) + "\n")
+                print(json.dumps(r), file=sys.stderr)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Training across MPI ranks (issue 14): run under `mpiexec -n 2` from the test's own venv (the `mpi` extra:
+mpi4py and the MPICH wheels); skipped where that is not installed."""
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import psutil
+import pytest
+from click.testing import CliRunner
+
+from hogwild_w2v import checkpoint as ckpt
+from hogwild_w2v.cli import main
+
+from conftest import planted_text, preprocessed_dir, python_cmd, topic_score, topical_zipf_text
+
+MPIEXEC = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+needs_mpi = pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None or not os.path.exists(MPIEXEC),
+                               reason="the mpi extra (mpi4py, mpich) is not installed")
+
+
+@pytest.fixture(scope="module")
+def ranks_dir(tmp_path_factory):
+    return preprocessed_dir(tmp_path_factory, "ranks", planted_text(n_sentences=8_000, seed=3))
+
+
+def train_args(data_dir, prefix, epochs=6, extra=()):
+    return ["train", "--data-dir", data_dir, "--embeddings", prefix, "--dim", "16", "--epochs", str(epochs),
+            "--workers", "1", "--seed", "4", "--distributed", "--sync-words", "5000", "-q", *extra]
+
+
+def mpirun(n, args, **kw):
+    return subprocess.run([MPIEXEC, "-n", str(n), *python_cmd(), *args], capture_output=True, text=True,
+                          timeout=300, **kw)
+
+
+def ours(pids):
+    """hw2v segments of these processes still named in /dev/shm."""
+    names = os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else []
+    return [n for n in names if any(n.startswith(f"hw2v_{p}_") for p in pids)]
+
+
+@needs_mpi
+def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path):
+    for name in ("a", "b"):
+        r = mpirun(2, train_args(ranks_dir, str(tmp_path / name)))
+        assert r.returncode == 0, r.stderr
+    a, b = (np.load(tmp_path / f"{n}_center.npy") for n in "ab")
+    assert np.array_equal(a, b)
+    info = json.loads((tmp_path / "a_config.json").read_text())
+    assert info["ranks"] == 2 and info["replicas_identical"] and info["syncs"] > 6   # more syncs than epochs
+    assert info["words_done"] == 6 * info["train_tokens"]
+    # one rank is exactly the run on one machine
+    r = mpirun(1, train_args(ranks_dir, str(tmp_path / "one")))
+    assert r.returncode == 0, r.stderr
+    plain = [a for a in train_args(ranks_dir, str(tmp_path / "plain")) if a not in ("--distributed",)]
+    plain = plain[:plain.index("--sync-words")] + plain[plain.index("--sync-words") + 2:]
+    assert CliRunner().invoke(main, plain).exit_code == 0
+    assert np.array_equal(np.load(tmp_path / "one_center.npy"), np.load(tmp_path / "plain_center.npy"))
+
+
+@needs_mpi
+def test_quality_with_two_ranks_matches_one(tmp_path_factory, tmp_path):
+    """The planted topics of the stability corpus are learnt as well by 2 ranks as by 1."""
+    data = preprocessed_dir(tmp_path_factory, "zipf_ranks", topical_zipf_text(n_lines=400, seed=5))
+    words = json.load(open(os.path.join(data, "vocab.json")))["words"]
+    scores = {}
+    for n in (1, 2):
+        prefix = str(tmp_path / f"r{n}")
+        r = mpirun(n, train_args(data, prefix, epochs=5, extra=["--lr", "0.05"]))
+        assert r.returncode == 0, r.stderr
+        scores[n] = topic_score(np.load(prefix + "_center.npy"), words)
+    assert scores[1] > 0.8 and scores[2] >= scores[1] - 0.05, scores
+
+
+@needs_mpi
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, tmp_path, sig, code):
+    ref = str(tmp_path / "ref")
+    assert mpirun(2, train_args(ranks_dir, ref, epochs=30)).returncode == 0
+    run = str(tmp_path / "run")
+    proc = subprocess.Popen([MPIEXEC, "-n", "2", *python_cmd(), *train_args(ranks_dir, run, epochs=30)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not os.path.isdir(os.path.join(run + "_checkpoints", "ckpt-000001")) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    out, errs = proc.communicate(timeout=120)
+    assert proc.returncode == code, errs
+    assert errs.count("--resume") == 1 and "Traceback" not in errs         # one rank speaks
+    r = mpirun(2, train_args(ranks_dir, run, epochs=30, extra=["--resume"]))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(open(run + "_config.json").read())["resumed_from_step"] >= 2
+    assert np.array_equal(np.load(ref + "_center.npy"), np.load(run + "_center.npy"))
+    assert np.array_equal(np.load(ref + "_context.npy"), np.load(run + "_context.npy"))
+
+
+@needs_mpi
+def test_a_killed_rank_ends_the_job_and_resume_finishes(ranks_dir, tmp_path):
+    run = str(tmp_path / "run")
+    args = train_args(ranks_dir, run, epochs=40)
+    proc = subprocess.Popen([MPIEXEC, "-n", "2", *python_cmd(), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not os.path.isdir(os.path.join(run + "_checkpoints", "ckpt-000001")) and time.time() < deadline:
+        time.sleep(0.05)
+    ranks = [p for p in psutil.Process(proc.pid).children(recursive=True) if "hogwild_w2v" in " ".join(p.cmdline())
+             and "train" in p.cmdline()]
+    assert len(ranks) == 2
+    tree = [p for r in ranks for p in [r, *r.children(recursive=True)]]
+    t0 = time.time()
+    ranks[1].kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0 and time.time() - t0 < 30
+    gone, alive = psutil.wait_procs(tree, timeout=15)
+    assert not alive
+    assert not ours([r.pid for r in ranks])
+    assert ckpt.load_latest(run + "_checkpoints") is not None           # intact
+    r = mpirun(2, args + ["--resume"])
+    assert r.returncode == 0, r.stderr
+    assert json.loads(open(run + "_config.json").read())["epochs_done"] == 40
+
+
+@needs_mpi
+def test_ranks_with_different_data_stop_with_one_line(ranks_dir, tmp_path_factory, tmp_path):
+    other = preprocessed_dir(tmp_path_factory, "other", planted_text(n_sentences=8_000, seed=4))
+    prefix = str(tmp_path / "v")
+    cmd = [MPIEXEC, "-n", "1", *python_cmd(), *train_args(ranks_dir, prefix), ":",
+           "-n", "1", *python_cmd(), *train_args(other, prefix)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    errors = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == ["Error: the ranks' data differ: rank 1's corpus.bin has another sha256 than rank 0's "
+                      "(every rank must open the same preprocessed data)"], r.stderr
+    assert not os.path.exists(prefix + "_center.npy")
+
+
+def test_distributed_without_mpi4py_says_what_to_install(planted_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)          # import mpi4py raises ImportError
+    r = CliRunner().invoke(main, train_args(planted_dir, str(tmp_path / "v")))
+    assert r.exit_code == 1
+    assert r.output.strip().startswith("Error: --distributed needs mpi4py: pip install 'hw2v[mpi]'")
+
+
+def test_several_ranks_without_distributed_is_refused(planted_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("PMI_SIZE", "2")
+    args = [a for a in train_args(planted_dir, str(tmp_path / "v")) if a != "--distributed"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "add --distributed" in r.output
