@@ -8,7 +8,7 @@ import click
 import psutil
 
 from hogwild_w2v.config import TrainConfig
-from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, RankSync, launched_by_mpi, mpi_comm
+from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, CollectiveError, RankSync, launched_by_mpi, mpi_comm
 from hogwild_w2v.errors import HW2VError
 from hogwild_w2v.health import STALL_TIMEOUT
 from hogwild_w2v.trainer import Interrupted, train as run_train
@@ -65,7 +65,7 @@ def train_options(fn):
                           "all-reduce. Needs pip install 'hw2v[mpi]'. Not automatic: started by mpiexec with "
                           "several ranks and without it, train stops with an error."),
         click.option("--sync-words", default=DEFAULT_SYNC_WORDS, type=POSITIVE,
-                     help="With --distributed: words each rank trains between two averagings."),
+                     help="With --distributed: words each rank trains between two syncs."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),
         click.option("--group", default=TrainConfig.group, type=POSITIVE,
@@ -127,10 +127,15 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, sync=None, **options):
         err(f"Warning: --workers {cfg.workers} is more than the {cores} physical cores; they will share them.")
     try:
         info = run_train(data_dir, prefix, cfg, quiet=quiet, flag_names=flag_names(), sync=sync, **options)
-    except HW2VError:
+    except CollectiveError:            # every rank found it: rank 0 says it, every rank exits 1
         if lead:
             raise
-        sys.exit(1)                    # rank 0 says why
+        sys.exit(1)
+    except HW2VError as exc:           # this rank's alone (a dead worker, a divergence): it says so, all ranks end
+        if sync is None or sync.size == 1:
+            raise
+        err(f"Error: rank {sync.rank}: {exc}")
+        sync.abort(1)
     except Interrupted as stop:
         if not lead:
             sys.exit(128 + stop.signum)

@@ -11,24 +11,32 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   happens: the same point in every run, whatever the machines' speeds. That makes a seeded run with 1 worker per
   rank bit-identical, and a checkpoint (always at a full sync) one number, `next_chunk` = S, exactly as on one
   machine: it resumes with any number of ranks and workers.
-* **Averaging.** Each matrix is summed across ranks in place (MPI_Allreduce) and divided by R. Frequent rows move
-  most, so most syncs cover only them (vocabulary ids are in frequency order): sync k averages the
-  1024 x 2^j most frequent rows, where 2^j is the largest power of two dividing k (pWord2Vec's tiers), and the full
-  matrices at every epoch end, checkpoint, stop and the run's end. The Huffman tree's inner nodes (`--hs`) are
-  tiered from the root end, where the frequent words' paths run.
+* **Summing the changes.** Each rank's change to a row since that row's last sync (its value now minus the
+  value all ranks agreed on then) is summed across ranks in place (MPI_Allreduce) and added to the agreed value:
+  the ranks' updates add up, as Hogwild workers' do on one machine, except that no row moves further than
+  MOVE_LIMIT x the longest move one rank made of it (`limit_moves`). Averaging the replicas instead, as
+  pWord2Vec does, divides every update by R (measured: docs/DISTRIBUTED.md). Frequent rows move most, so most
+  syncs cover only them (vocabulary ids are in frequency order): sync k covers the 1024 x 2^j most frequent rows,
+  2^j the largest power of two dividing k (pWord2Vec's tiers), and every row at every FULL_EVERY-th sync, epoch
+  end and the run's end. The Huffman tree's inner nodes (`--hs`) are tiered from the root end, where the
+  frequent words' paths run.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
-  all-reduced with the word counts; then every rank syncs fully, rank 0 gathers every rank's worker states and
+  all-reduced with the word counts and acted on at the next full sync (a point fixed by the corpus, so a stopped
+  and resumed run is bit-identical to one that was not stopped); rank 0 gathers every rank's worker states and
   writes the checkpoint, and on a stop every rank exits 128 + the signal number.
-* **Faults.** A rank that dies ends the job through MPI (mpiexec ends the other ranks); each rank's shared memory
-  is unlinked by its resource tracker and its workers leave when their coordinator is gone.
+* **Faults.** A rank that dies ends the job through MPI (mpiexec ends the other ranks); each rank's shared-memory
+  names are gone once its workers attached (shm.unlink_names) and its workers leave when their coordinator is
+  gone. An error found on one rank alone is printed by that rank and ends every rank (`abort`).
 
 What the sync costs, and quality against the number of ranks: docs/DISTRIBUTED.md.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import time
 
 import numpy as np
@@ -36,10 +44,15 @@ import numpy as np
 from .errors import HW2VError
 from .worker import CHUNK_LIMIT, LR_BASE, LR_LOCAL, LR_SCALE, local_chunks
 
-TIER_ROWS = 1024              # the smallest tier: the most frequent rows, averaged at every sync
-FULL_EVERY = 8                # every 8th periodic sync averages everything: where checkpoints and stops happen
-DEFAULT_SYNC_WORDS = 250_000  # words each rank trains between syncs (about a second on one core)
+TIER_ROWS = 1024              # the smallest tier: the most frequent rows, synced every time
+MOVE_LIMIT = 2.0              # a row moves at a sync at most this many times the longest move one rank made of it
+FULL_EVERY = 8                # every 8th periodic sync covers every row: where checkpoints and stops happen
+DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
+
+
+class CollectiveError(HW2VError):
+    """An error every rank raises at once (found together): rank 0 prints it, every rank exits 1."""
 
 
 def mpi_comm():
@@ -71,16 +84,28 @@ def file_sha256(path, block=1 << 22):
 
 
 def tier_slice(name, rows, n):
-    """The rows of matrix `name` (n rows) that a sync of `rows` rows averages."""
+    """The rows of matrix `name` (n rows) that a sync of `rows` rows covers."""
     if rows >= n:
         return slice(0, n)
     return slice(n - rows, n) if name == "w_hs" else slice(0, rows)
 
 
 def tier_rows(k, vocab_size):
-    """Rows averaged by periodic sync number k (1, 2, ...): TIER_ROWS x the largest power of two dividing k, and
+    """Rows synced by periodic sync number k (1, 2, ...): TIER_ROWS x the largest power of two dividing k, and
     all of them every FULL_EVERY-th sync."""
     return vocab_size if k % FULL_EVERY == 0 else min(TIER_ROWS * (k & -k), vocab_size)
+
+
+def limit_moves(moves, limit):
+    """Scale each row of the summed moves (rows, dim) in place so that no row moves further than `limit` (rows,):
+    MOVE_LIMIT x the longest move any one rank made of it. A row one rank trained keeps its move; a frequent row
+    that every rank moved the same way does not move R times as far as one rank took it: each rank's move was
+    damped by its own kernel against overshooting the minimum along it, and R such moves added up overshoot
+    (4 ranks diverged on the bench corpus without this limit; docs/DISTRIBUTED.md measures the limit)."""
+    total = np.sqrt(np.einsum("rd,rd->r", moves, moves))
+    over = total > limit
+    if over.any():
+        moves[over] *= (limit[over] / total[over])[:, None]
 
 
 class RankSync:
@@ -94,17 +119,17 @@ class RankSync:
         self.sync_seconds = 0.0
         self.sync_bytes = 0
         self.pending_stop, self.pending_checkpoint = 0, False
+        self.base = None                      # each matrix as of its rows' last sync, identical on every rank
 
     # ---- before training ---------------------------------------------------------------------
     def check_data(self, data):
         """Every rank must train the same corpus and vocabulary: their sha256 are compared across ranks."""
-        import os
         mine = (file_sha256(os.path.join(data.path, "corpus.bin")), data.vocab_sha256)
         everyone = self.comm.allgather(mine)
         bad = [r for r, sha in enumerate(everyone) if sha != everyone[0]]
         if bad:
             what = "corpus.bin" if everyone[bad[0]][0] != everyone[0][0] else "vocab.json"
-            raise HW2VError(f"the ranks' data differ: rank {bad[0]}'s {what} has another sha256 than rank 0's "
+            raise CollectiveError(f"the ranks' data differ: rank {bad[0]}'s {what} has another sha256 than rank 0's "
                             f"(every rank must open the same preprocessed data)")
 
     def agree_start(self, start):
@@ -120,12 +145,16 @@ class RankSync:
             head = None
         kind, shapes, state = self.comm.bcast(head, root=0)
         if kind == "error":
-            raise HW2VError(shapes)
+            raise CollectiveError(shapes)
         if self.rank != 0:
             mats = {k: np.empty(shape, dtype=dtype) for k, (shape, dtype) in shapes.items()}
         for k in sorted(mats):
             self.comm.Bcast(mats[k], root=0)
         return mats, state
+
+    def keep_base(self, mats):
+        """Remember the starting matrices (identical on every rank): what each rank's changes are measured from."""
+        self.base = {name: m.copy() for name, m in mats.items()} if self.size > 1 else {}
 
     def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start):
         """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
@@ -157,42 +186,60 @@ class RankSync:
         self.target += int(self.sizes[runs % self.n_chunks].sum())
         ctrl[CHUNK_LIMIT] = limit
 
+    def full_at(self, point):
+        """Whether the sync at `point` covers every row: at an epoch's end, the end, and every FULL_EVERY-th
+        periodic point (where the tiers reach the whole vocabulary)."""
+        if point % self.n_chunks == 0 or point >= self.total:
+            return True
+        return (point // self.period) % FULL_EVERY == 0
+
     # ---- at a sync point ---------------------------------------------------------------------
     def reached(self, local_words):
         return local_words >= self.target
 
-    def sync(self, mats, ctrl, local_words, loss_pairs, stop_signal, checkpoint_due):
-        """All ranks: average the matrices (all rows at epoch ends, the end and every FULL_EVERY-th sync; a tier of
+    def sync(self, mats, ctrl, local_words, stop_signal, checkpoint_due):
+        """All ranks: sum the ranks' changes to the matrices (all rows at epoch ends, the end and every FULL_EVERY-th sync; a tier of
         frequent rows otherwise), set the global word count, and agree on stops and checkpoints, which are acted on
         at the next full sync: a point fixed by the corpus position, so that a stopped and resumed run is
-        bit-identical to one that was not stopped, and a checkpoint's replicas are all the same. Returns (global
-        words, full sync?, stop signal or 0, checkpoint now?, (loss, pairs) summed over ranks)."""
+        bit-identical to one that was not stopped, and a checkpoint's replicas are all the same. Returns (stop signal or
+        0, checkpoint now?), both 0 / False except at a full sync."""
         from mpi4py import MPI
         t0 = time.perf_counter()
         self.syncs += 1
-        sums = np.array([local_words, *loss_pairs], dtype=np.float64)
-        self.comm.Allreduce(MPI.IN_PLACE, sums, op=MPI.SUM)
+        words = np.array([local_words], dtype=np.int64)
+        self.comm.Allreduce(MPI.IN_PLACE, words, op=MPI.SUM)
         flags = np.array([stop_signal or 0, int(bool(checkpoint_due) and self.rank == 0)], dtype=np.int64)
         self.comm.Allreduce(MPI.IN_PLACE, flags, op=MPI.MAX)
         self.pending_stop = max(self.pending_stop, int(flags[0]))
         self.pending_checkpoint |= bool(flags[1])
-        periodic = self.point % self.period == 0 and self.point < self.total      # not an epoch's end or the end
-        k = self.point // self.period
-        full = not periodic or k % FULL_EVERY == 0
+        full = self.full_at(self.point)
         stop, ckpt_now = (self.pending_stop, self.pending_checkpoint) if full else (0, False)
         if full:
             self.pending_checkpoint = False
         for name, m in mats.items():
-            rows = m.shape[0] if full else tier_rows(k, m.shape[0])
-            part = m[tier_slice(name, rows, m.shape[0])]
-            if self.size > 1:
+            rows = m.shape[0] if full else tier_rows(self.point // self.period, m.shape[0])
+            sl = tier_slice(name, rows, m.shape[0])
+            part = m[sl]
+            if self.size > 1:                 # every rank's change since these rows' last sync, summed
+                base = self.base[name][sl]
+                part -= base
+                longest = np.sqrt(np.einsum("rd,rd->r", part, part))           # this rank's move of each row
+                self.comm.Allreduce(MPI.IN_PLACE, longest, op=MPI.MAX)
                 self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
-                part *= np.float32(1.0 / self.size)
+                limit_moves(part, MOVE_LIMIT * longest)
+                part += base
+                base[...] = part
             self.sync_bytes += part.nbytes
-        global_words = self.words_at_start + int(sums[0])
-        ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = global_words, self.size, local_words
+        ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = self.words_at_start + int(words[0]), self.size, local_words
         self.sync_seconds += time.perf_counter() - t0
-        return global_words, full, stop, ckpt_now, (float(sums[1]), float(sums[2]))
+        return stop, ckpt_now
+
+    def abort(self, code):
+        """End every rank now (an error found on this rank alone: the others would wait for it at the next sync
+        for ever). MPI kills the job's processes; shared memory goes with them (shm.unlink_names)."""
+        sys.stderr.flush()
+        self.comm.Abort(code)
+        os._exit(code)                 # MPI_Abort may return before the process manager ends this process
 
     def gather(self, value):
         """Every rank's value on rank 0 (a list there, None elsewhere)."""

@@ -167,6 +167,7 @@ class Coordinator:
             ctrl = a["ctrl"]
             ctrl[LR_SCALE] = 1
             if self.sync:                  # this rank's chunks; words counted from 0, lr on the global count
+                self.sync.keep_base(self._matrices(a))
                 ctrl[NEXT_CHUNK], _ = self.sync.plan(bounds, offsets[:train_sents + 1], cfg.epochs, next_chunk,
                                                      cfg.chunk_words, ctrl, words_at_start)
             else:
@@ -315,8 +316,12 @@ class Coordinator:
             if named and np.all(status != 0):     # every worker has attached: no kill can leak a segment now
                 run.shm.unlink_names()
                 named = False
-            if self.sync and self._sync_if_reached(run, st):
-                return self._finish(run, st, self._words(a))
+            if self.sync:
+                synced = self._sync_if_reached(run, st)
+                if synced == "end":
+                    return self._finish(run, st, self._words(a))
+                if synced:                 # its workers waited on the other ranks: not a stall
+                    watch.restart(time.time())
             words = self._words(a)
             all_done = bool(np.all(status == DONE)) and not self.sync
             now = time.time()
@@ -365,16 +370,15 @@ class Coordinator:
         return True
 
     def _sync_if_reached(self, run, st):
-        """Across machines, once this rank has trained every chunk before the sync point: average with the other
-        ranks (distributed.RankSync.sync), checkpoint when due, stop when any rank was signalled. Returns True at
-        the run's end (after its full sync and checkpoint)."""
+        """Across machines, once this rank has trained every chunk before the sync point: add up the ranks' changes
+        (distributed.RankSync.sync), checkpoint when due, stop when any rank was signalled. Returns "end" at
+        the run's end (after its full sync and checkpoint), "synced" after any other sync, None before the point."""
         a, sync = run.shm.arrays, self.sync
         local = int(a["progress"][:, WORDS].sum())
         if not sync.reached(local):
-            return False
+            return None
         due = time.time() - st.last_ckpt >= self.checkpoint_every
-        _, full, stop, ckpt_now, _ = sync.sync(self._matrices(a), a["ctrl"], local, a["losses"].sum(axis=0),
-                                               self.stop_signal, due)
+        stop, ckpt_now = sync.sync(self._matrices(a), a["ctrl"], local, self.stop_signal, due)
         final = sync.point >= sync.total
         if stop or ckpt_now or final or sync.point % run.n_chunks == 0:
             self._check_divergence(st.recent_loss, a)      # never checkpoint, nor save, a diverged model
@@ -385,9 +389,9 @@ class Coordinator:
         if stop:
             raise Interrupted(stop, st.ckpt_path)
         if final:
-            return True
+            return "end"
         sync.advance(a["ctrl"])
-        return False
+        return "synced"
 
     def _finish(self, run, st, words):
         """The last progress line, the outputs, and what `PREFIX_config.json` records."""

@@ -151,3 +151,83 @@ def test_several_ranks_without_distributed_is_refused(planted_dir, tmp_path, mon
     args = [a for a in train_args(planted_dir, str(tmp_path / "v")) if a != "--distributed"]
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 1 and "add --distributed" in r.output
+
+
+@needs_mpi
+def test_an_error_on_a_rank_ends_every_rank_with_its_line(ranks_dir, tmp_path):
+    """A failure found by one rank alone (here a divergence: an absurd rate, undamped) must not leave the others waiting
+    at the next sync for ever: the rank says what and the job ends, non-zero, no segment left."""
+    t0 = time.time()
+    r = mpirun(2, train_args(ranks_dir, str(tmp_path / "v"), epochs=20, extra=["--lr", "1000", "--no-damping"]))
+    assert r.returncode != 0 and time.time() - t0 < 60
+    lines = [line for line in r.stderr.splitlines() if line.startswith("Error: rank ")]
+    assert lines and all("training diverged" in line for line in lines), r.stderr
+    assert "Traceback" not in r.stderr
+    assert not os.path.exists(tmp_path / "v_center.npy")
+
+
+class FakeComm:
+    def __init__(self, rank, size):
+        self.rank, self.size = rank, size
+
+    def Get_rank(self):
+        return self.rank
+
+    def Get_size(self):
+        return self.size
+
+
+@pytest.mark.parametrize("ranks", [1, 2, 3, 4])
+def test_ranks_share_the_chunks_exactly_and_sync_at_the_same_points(ranks):
+    """No MPI needed: the schedule alone. Every chunk belongs to exactly one rank; every rank's sync points are the
+    same chunk numbers (period multiples, every epoch's end, the end); at each point the ranks' words add up to
+    exactly the words of the chunks before it (what makes the point the same in every run, and a checkpoint there
+    one number); and all rows are averaged at epoch ends and every FULL_EVERY-th sync."""
+    from hogwild_w2v.distributed import FULL_EVERY, TIER_ROWS, RankSync, tier_rows
+    from hogwild_w2v.worker import CHUNK_LIMIT, CTRL_SLOTS, local_chunks
+    rng = np.random.default_rng(ranks)
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(1, 40, 700))])
+    bounds = np.arange(0, 701, 7)                        # 100 chunks an epoch
+    epochs, chunk_words = 3, 140
+    syncs = [RankSync(FakeComm(r, ranks), sync_words=1_000) for r in range(ranks)]
+    ctrls = [np.zeros(CTRL_SLOTS, np.int64) for _ in range(ranks)]
+    starts = [s.plan(bounds, offsets, epochs, 0, chunk_words, c, 0) for s, c in zip(syncs, ctrls)]
+    total = epochs * 100
+    assert sum(n for _, n in starts) == total == sum(local_chunks(total, ranks, r) for r in range(ranks))
+    sizes = np.diff(offsets[bounds])
+    points = []
+    while True:
+        point = syncs[0].point
+        assert all(s.point == point for s in syncs)
+        assert sum(s.target for s in syncs) == sum(int(sizes[c % 100]) for c in range(point))
+        assert all(c[CHUNK_LIMIT] == local_chunks(point, ranks, r) for r, c in enumerate(ctrls))
+        points.append(point)
+        if point >= total:
+            break
+        for s, c in zip(syncs, ctrls):
+            s.advance(c)
+    period = syncs[0].period
+    assert period % ranks == 0
+    assert set(points) == set(range(period, total, period)) | {100, 200, 300}
+    full = [p for p in points if syncs[0].full_at(p)]
+    assert {100, 200, 300} <= set(full) and all(p % 100 == 0 or (p // period) % FULL_EVERY == 0 for p in full)
+    assert [tier_rows(k, 10 ** 6) for k in (1, 2, 3, 4, FULL_EVERY)] == \
+        [TIER_ROWS, 2 * TIER_ROWS, TIER_ROWS, 4 * TIER_ROWS, 10 ** 6]
+
+
+def test_a_resumed_rank_starts_where_its_chunks_stopped():
+    """A checkpoint at chunk S resumed with R' ranks: rank r's first chunk is its first at or after S, so the ranks
+    together train every chunk from S on exactly once."""
+    from hogwild_w2v.worker import local_chunks
+    for S in (0, 7, 48, 99):
+        for ranks in (1, 2, 3, 5):
+            firsts = [local_chunks(S, ranks, r) * ranks + r for r in range(ranks)]
+            assert sorted(firsts) == list(range(S, S + ranks))
+
+
+def test_summed_moves_are_limited_to_a_multiple_of_the_longest_single_move():
+    from hogwild_w2v.distributed import limit_moves
+    single = np.array([[3.0, 4.0], [0.0, 1.0]], np.float32)          # moves of one rank: lengths 5 and 1
+    summed = np.array([[3.0, 4.0], [0.0, 4.0]], np.float32)          # row 0: one rank moved it; row 1: four alike
+    limit_moves(summed, 2.0 * np.sqrt((single ** 2).sum(axis=1)))
+    np.testing.assert_allclose(summed, [[3.0, 4.0], [0.0, 2.0]])
