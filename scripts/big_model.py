@@ -112,8 +112,9 @@ def main():
     out["train_s"] = round(time.perf_counter() - t, 1)
     out["train_peak_pss_mb"] = peak >> 20
     out["model_mb"] = (2 * out["vocab_kept"] * args.dim * 4) >> 20 if out["vocab_kept"] else None
-    recs = [json.loads(line) for line in open(log) if '"words"' in line]
     total = args.tokens
+    # records while training: the last ones, at words == total, come after the final checkpoint's write
+    recs = [r for r in (json.loads(line) for line in open(log) if '"words"' in line) if r["words"] < total]
 
     def rate(lo, hi):
         inside = [r for r in recs if lo * total <= r["words"] <= hi * total]
