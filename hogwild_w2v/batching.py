@@ -119,6 +119,6 @@ def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, sh
         n_in = n_ctx > 0                                                      # (nb, G): centers that predict
     neg_weight = (n_in * per_negative).astype(np.float32)                    # (nb, A)
     block_pairs = (n_in if model == "cbow" else n_ctx).sum(axis=1, dtype=np.int64)   # (nb,)
-    return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight,
-                 n_pairs=int(block_pairs.sum()), raw_words=raw, block_pairs=block_pairs)
+    return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight, block_pairs=block_pairs,
+                 raw_words=raw)
 

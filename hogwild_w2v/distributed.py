@@ -198,11 +198,11 @@ class RankSync:
         return local_words >= self.target
 
     def sync(self, mats, ctrl, local_words, stop_signal, checkpoint_due):
-        """All ranks: sum the ranks' changes to the matrices (all rows at epoch ends, the end and every FULL_EVERY-th sync; a tier of
-        frequent rows otherwise), set the global word count, and agree on stops and checkpoints, which are acted on
-        at the next full sync: a point fixed by the corpus position, so that a stopped and resumed run is
-        bit-identical to one that was not stopped, and a checkpoint's replicas are all the same. Returns (stop signal or
-        0, checkpoint now?), both 0 / False except at a full sync."""
+        """All ranks: sum the ranks' changes to the matrices (all rows at epoch ends, the end and every
+        FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count, and agree on stops and
+        checkpoints, which are acted on at the next full sync: a point fixed by the corpus position, so that a
+        stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
+        the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync."""
         from mpi4py import MPI
         t0 = time.perf_counter()
         self.syncs += 1

@@ -68,13 +68,17 @@ class Batch:
     out_ids: np.ndarray      # (nb, B + Kb) int64: rows of w_out: positive candidates, then the block's negatives
     pos_mask: np.ndarray     # (nb, A, B) bool: the pair (input row a, output column b) is a positive pair
     neg_weight: np.ndarray   # (nb, A) float32: weight of each negative column for this input row
-    n_pairs: int             # number of positive (center, context) pairs (CBOW: predictions)
+    block_pairs: np.ndarray  # (nb,) int64: positive (center, context) pairs of each block (CBOW: predictions)
     raw_words: int           # corpus tokens this batch covers, before subsampling (drives lr and progress)
-    block_pairs: np.ndarray | None = None   # (nb,) int64: n_pairs of each block, for `split`
 
     @property
     def span(self) -> int:
         return self.pos_mask.shape[2]
+
+    @property
+    def n_pairs(self) -> int:
+        """Positive pairs in the batch (CBOW: predictions)."""
+        return int(self.block_pairs.sum())
 
     def split(self, batch_words):
         """The batch as runs of whole consecutive blocks, one kernel call each, every run covering about
@@ -91,7 +95,7 @@ class Batch:
         edges = (np.arange(m + 1) * nb) // m
         raw = (np.arange(m + 1) * self.raw_words) // m
         return [Batch(self.in_ids[s:e], self.out_ids[s:e], self.pos_mask[s:e], self.neg_weight[s:e],
-                      int(self.block_pairs[s:e].sum()), int(raw[k + 1] - raw[k]), self.block_pairs[s:e])
+                      self.block_pairs[s:e], int(raw[k + 1] - raw[k]))
                 for k, (s, e) in enumerate(zip(edges[:-1], edges[1:]))]
 
 

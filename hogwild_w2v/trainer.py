@@ -290,7 +290,7 @@ class Coordinator:
     def _words(self, arrays):
         """Words done in the whole run: this machine's progress; across machines, the global count at the last
         sync plus the ranks' estimated words since (worker.lr_words, as the workers' learning rate)."""
-        return lr_words(_CtrlView(arrays)) if self.sync else int(arrays["progress"][:, WORDS].sum())
+        return lr_words(arrays["ctrl"], arrays["progress"])
 
     def _report(self, run, words, recent_loss, val_loss, force=False):
         a = run.shm.arrays
@@ -426,13 +426,6 @@ class Coordinator:
             raise HW2VError(f"the outputs could not be written ({describe_os_error(exc)}); {kept}: "
                             f"the same command with --resume writes them") from None
         return info
-
-
-class _CtrlView:
-    """What worker.lr_words reads (ctrl and progress), from the coordinator's shared arrays."""
-
-    def __init__(self, arrays):
-        self.ctrl, self.progress = arrays["ctrl"], arrays["progress"]
 
 
 def train(data_dir, prefix, cfg: TrainConfig, **kwargs):

@@ -75,10 +75,10 @@ def claim_chunk(shared: Shared, total_chunks: int):
     return c
 
 
-def lr_words(shared: Shared):
-    """The word count the learning rate decays on (see CHUNK_LIMIT's comment)."""
-    ctrl = shared.ctrl
-    return int(ctrl[LR_BASE] + ctrl[LR_SCALE] * (int(shared.progress[:, WORDS].sum()) - ctrl[LR_LOCAL]))
+def lr_words(ctrl, progress):
+    """The word count the learning rate decays on (see CHUNK_LIMIT's comment), from the shared `ctrl` and
+    `progress` arrays: on one machine the words done, across machines the global estimate."""
+    return int(ctrl[LR_BASE] + ctrl[LR_SCALE] * (int(progress[:, WORDS].sum()) - ctrl[LR_LOCAL]))
 
 
 def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, wid, total_words, on_pause,
@@ -115,7 +115,7 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
         _, tokens, sent = next(iter_chunks(corpus, offsets, bounds, k, k + 1))
         chunk = batch_for(cfg, tokens, sent, keep_prob, cdf, rng)
         for batch in chunk.split(cfg.batch_words):       # one kernel call each; the chunk is finished before a pause
-            lr = learning_rate(cfg, lr_words(shared), total_words)
+            lr = learning_rate(cfg, lr_words(shared.ctrl, shared.progress), total_words)
             # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
             want_loss = n_batches % LOSS_EVERY == 0
             n_batches += 1
