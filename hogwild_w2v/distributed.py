@@ -11,14 +11,17 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   happens: the same point in every run, whatever the machines' speeds. That makes a seeded run with 1 worker per
   rank bit-identical, and a checkpoint (always at a full sync) one number, `next_chunk` = S, exactly as on one
   machine: it resumes with any number of ranks and workers.
-* **Summing the changes.** Each rank's change to a row since that row's last sync (its value now minus the
-  value all ranks agreed on then) is summed across ranks in place (MPI_Allreduce) and added to the agreed value:
-  the ranks' updates add up, as Hogwild workers' do on one machine, except that no row moves further than
-  MOVE_LIMIT x the longest move one rank made of it (`limit_moves`). Averaging the replicas instead, as
-  pWord2Vec does, divides every update by R (measured: docs/DISTRIBUTED.md). Frequent rows move most, so most
-  syncs cover only them (vocabulary ids are in frequency order): sync k covers the 1024 x 2^j most frequent rows,
-  2^j the largest power of two dividing k (pWord2Vec's tiers), and every row at every FULL_EVERY-th sync, epoch
-  end and the run's end. The Huffman tree's inner nodes (`--hs`) are tiered from the root end, where the
+* **Averaging, each rank stepping R times as far.** A rank's workers train with R x the schedule's learning
+  rate (worker.train_chunks `lr_factor`), and a sync replaces each synced row, on every rank, by the mean of the
+  ranks' replicas (MPI_Allreduce, then / R). A row that one rank moved by R x d ends moved by d, as on one
+  machine; a row that every rank moved a little ends moved by the sum of their moves, as Hogwild workers' add up
+  on one machine; and a row that every rank took all the way to the minimum of its own terms within one period
+  (a frequent word) ends at the mean of those minima, where summing R such moves overshoots R times (4 ranks
+  diverged that way). Averaging at the schedule's own rate (pWord2Vec's rule) divides every update by R. Both,
+  and the sum clipped to twice the longest move, measured: docs/DISTRIBUTED.md. Frequent rows move most, so
+  most syncs cover only them (vocabulary ids are in frequency order): sync k covers the 1024 x 2^j most frequent
+  rows, 2^j the largest power of two dividing k (pWord2Vec's tiers), and every row at every FULL_EVERY-th sync,
+  epoch end and the run's end. The Huffman tree's inner nodes (`--hs`) are tiered from the root end, where the
   frequent words' paths run.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
@@ -45,7 +48,6 @@ from .errors import HW2VError
 from .worker import CHUNK_LIMIT, LR_BASE, LR_LOCAL, LR_SCALE, local_chunks
 
 TIER_ROWS = 1024              # the smallest tier: the most frequent rows, synced every time
-MOVE_LIMIT = 2.0              # a row moves at a sync at most this many times the longest move one rank made of it
 FULL_EVERY = 8                # every 8th periodic sync covers every row: where checkpoints and stops happen
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
@@ -96,18 +98,6 @@ def tier_rows(k, vocab_size):
     return vocab_size if k % FULL_EVERY == 0 else min(TIER_ROWS * (k & -k), vocab_size)
 
 
-def limit_moves(moves, limit):
-    """Scale each row of the summed moves (rows, dim) in place so that no row moves further than `limit` (rows,):
-    MOVE_LIMIT x the longest move any one rank made of it. A row one rank trained keeps its move; a frequent row
-    that every rank moved the same way does not move R times as far as one rank took it: each rank's move was
-    damped by its own kernel against overshooting the minimum along it, and R such moves added up overshoot
-    (4 ranks diverged on the bench corpus without this limit; docs/DISTRIBUTED.md measures the limit)."""
-    total = np.sqrt(np.einsum("rd,rd->r", moves, moves))
-    over = total > limit
-    if over.any():
-        moves[over] *= (limit[over] / total[over])[:, None]
-
-
 class RankSync:
     """One rank's side of the run: which chunks it trains, when it syncs, and the collective steps."""
 
@@ -119,7 +109,7 @@ class RankSync:
         self.sync_seconds = 0.0
         self.sync_bytes = 0
         self.pending_stop, self.pending_checkpoint = 0, False
-        self.base = None                      # each matrix as of its rows' last sync, identical on every rank
+        self.lr_factor = float(self.size)     # each rank steps R times as far; a sync averages (module docstring)
 
     # ---- before training ---------------------------------------------------------------------
     def check_data(self, data):
@@ -151,10 +141,6 @@ class RankSync:
         for k in sorted(mats):
             self.comm.Bcast(mats[k], root=0)
         return mats, state
-
-    def keep_base(self, mats):
-        """Remember the starting matrices (identical on every rank): what each rank's changes are measured from."""
-        self.base = {name: m.copy() for name, m in mats.items()} if self.size > 1 else {}
 
     def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start):
         """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
@@ -198,7 +184,7 @@ class RankSync:
         return local_words >= self.target
 
     def sync(self, mats, ctrl, local_words, stop_signal, checkpoint_due):
-        """All ranks: sum the ranks' changes to the matrices (all rows at epoch ends, the end and every
+        """All ranks: average the ranks' replicas of the matrices (all rows at epoch ends, the end and every
         FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count, and agree on stops and
         checkpoints, which are acted on at the next full sync: a point fixed by the corpus position, so that a
         stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
@@ -220,15 +206,9 @@ class RankSync:
             rows = m.shape[0] if full else tier_rows(self.point // self.period, m.shape[0])
             sl = tier_slice(name, rows, m.shape[0])
             part = m[sl]
-            if self.size > 1:                 # every rank's change since these rows' last sync, summed
-                base = self.base[name][sl]
-                part -= base
-                longest = np.sqrt(np.einsum("rd,rd->r", part, part))           # this rank's move of each row
-                self.comm.Allreduce(MPI.IN_PLACE, longest, op=MPI.MAX)
+            if self.size > 1:                 # the mean of the ranks' rows, in place on every rank
                 self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
-                limit_moves(part, MOVE_LIMIT * longest)
-                part += base
-                base[...] = part
+                part *= np.float32(1.0 / self.size)
             self.sync_bytes += part.nbytes
         ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = self.words_at_start + int(words[0]), self.size, local_words
         self.sync_seconds += time.perf_counter() - t0

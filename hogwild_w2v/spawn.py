@@ -30,12 +30,12 @@ def single_blas_thread():
 
 
 def start_workers(ctx, n, data_path, cfg, bounds, rng_states, shm_spec, total_words, queue, lock, stride=1,
-                  offset=0):
+                  offset=0, lr_factor=1.0):
     procs = []
     with single_blas_thread():
         for k in range(n):
             spec = WorkerSpec(k, data_path, cfg.to_dict(), bounds, rng_states[k], shm_spec, total_words,
-                              os.getpid(), stride, offset)
+                              os.getpid(), stride, offset, lr_factor)
             p = ctx.Process(target=worker_main, args=(spec, queue, lock), name=f"hw2v-worker-{k}", daemon=True)
             p.start()
             procs.append(p)

@@ -167,7 +167,6 @@ class Coordinator:
             ctrl = a["ctrl"]
             ctrl[LR_SCALE] = 1
             if self.sync:                  # this rank's chunks; words counted from 0, lr on the global count
-                self.sync.keep_base(self._matrices(a))
                 ctrl[NEXT_CHUNK], _ = self.sync.plan(bounds, offsets[:train_sents + 1], cfg.epochs, next_chunk,
                                                      cfg.chunk_words, ctrl, words_at_start)
             else:
@@ -177,9 +176,10 @@ class Coordinator:
             if main_thread:
                 for sig in STOP_SIGNALS:
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
-            stride, offset = (self.sync.size, self.sync.rank) if self.sync else (1, 0)
+            stride, offset, lr_factor = ((self.sync.size, self.sync.rank, self.sync.lr_factor) if self.sync
+                                         else (1, 0, 1.0))
             procs = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n, offset), shm.spec,
-                                  total_words, queue, lock, stride, offset)
+                                  total_words, queue, lock, stride, offset, lr_factor)
             run = _Run(shm, procs, queue, progress, len(bounds) - 1, total_words, train_tokens, val_batches,
                        words_at_start, state)
             return self._loop(run)

@@ -51,6 +51,7 @@ class WorkerSpec:
     parent_pid: int
     stride: int = 1           # this machine trains the run's chunks offset, offset + stride, ... (one per rank)
     offset: int = 0
+    lr_factor: float = 1.0    # the schedule's learning rate times this (across R machines: R, distributed.py)
 
 
 @dataclass
@@ -82,12 +83,13 @@ def lr_words(ctrl, progress):
 
 
 def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, wid, total_words, on_pause,
-                 should_exit=lambda: False, stride=1, offset=0):
+                 should_exit=lambda: False, stride=1, offset=0, lr_factor=1.0):
     """The worker loop, free of process knowledge (the in-process tests call it directly).
 
     This machine's chunk number c is the run's chunk c x stride + offset (across R machines rank r trains r, r + R,
-    ...; on one machine every chunk). Returns True when its chunks are all taken and this worker's are done,
-    False on STOP or exit.
+    ...; on one machine every chunk). Every step's learning rate is the schedule's times `lr_factor` (across R
+    machines R: each rank steps R times as far, and a sync averages the ranks' replicas, distributed.py).
+    Returns True when its chunks are all taken and this worker's are done, False on STOP or exit.
     """
     keep_prob = keep_probabilities(counts, cfg.sample) if cfg.sample > 0 else None
     cdf = negative_cdf(counts, cfg.ns_exponent)
@@ -115,7 +117,7 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
         _, tokens, sent = next(iter_chunks(corpus, offsets, bounds, k, k + 1))
         chunk = batch_for(cfg, tokens, sent, keep_prob, cdf, rng)
         for batch in chunk.split(cfg.batch_words):       # one kernel call each; the chunk is finished before a pause
-            lr = learning_rate(cfg, lr_words(shared.ctrl, shared.progress), total_words)
+            lr = learning_rate(cfg, lr_words(shared.ctrl, shared.progress), total_words) * lr_factor
             # the loss costs about as much as the update; one batch in LOSS_EVERY gives the estimate
             want_loss = n_batches % LOSS_EVERY == 0
             n_batches += 1
@@ -177,7 +179,8 @@ def _worker(spec: WorkerSpec, queue, lock):
         orphaned = lambda: os.getppid() != spec.parent_pid
         finished = train_chunks(cfg, shared, corpus=data.corpus, offsets=data.offsets, bounds=spec.bounds,
                                 counts=data.counts, rng=rng, wid=spec.wid, total_words=spec.total_words,
-                                on_pause=on_pause, should_exit=orphaned, stride=spec.stride, offset=spec.offset)
+                                on_pause=on_pause, should_exit=orphaned, stride=spec.stride, offset=spec.offset,
+                                lr_factor=spec.lr_factor)
         if not finished or orphaned():
             return
         shared.progress[spec.wid, STATUS] = DONE

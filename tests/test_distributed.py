@@ -225,9 +225,36 @@ def test_a_resumed_rank_starts_where_its_chunks_stopped():
             assert sorted(firsts) == list(range(S, S + ranks))
 
 
-def test_summed_moves_are_limited_to_a_multiple_of_the_longest_single_move():
-    from hogwild_w2v.distributed import limit_moves
-    single = np.array([[3.0, 4.0], [0.0, 1.0]], np.float32)          # moves of one rank: lengths 5 and 1
-    summed = np.array([[3.0, 4.0], [0.0, 4.0]], np.float32)          # row 0: one rank moved it; row 1: four alike
-    limit_moves(summed, 2.0 * np.sqrt((single ** 2).sum(axis=1)))
-    np.testing.assert_allclose(summed, [[3.0, 4.0], [0.0, 2.0]])
+def run_worker_loop(data_dir, cfg, lr_factor):
+    """One worker's whole loop in this process, on one machine's shared state; returns its matrices."""
+    import threading
+    from hogwild_w2v.batching import chunk_bounds
+    from hogwild_w2v.data import open_data
+    from hogwild_w2v.models import matrix_shapes
+    from hogwild_w2v.worker import CHUNK_LIMIT, CTRL_SLOTS, LR_SCALE, Shared, train_chunks
+    data = open_data(data_dir)
+    rng = np.random.default_rng(0)
+    mats = {k: (rng.random(shape, dtype=np.float32) - 0.5) / shape[1]
+            for k, shape in matrix_shapes(cfg, len(data.counts)).items()}
+    ctrl = np.zeros(CTRL_SLOTS, np.int64)
+    ctrl[CHUNK_LIMIT], ctrl[LR_SCALE] = 10 ** 9, 1        # no sync point; the lr on this worker's words
+    shared = Shared(mats, np.zeros((1, 2), np.int64), np.zeros((1, 2)), ctrl, threading.Lock())
+    bounds = chunk_bounds(data.offsets, cfg.chunk_words)
+    assert train_chunks(cfg, shared, corpus=data.corpus, offsets=data.offsets, bounds=bounds, counts=data.counts,
+                        rng=np.random.default_rng(1), wid=0, total_words=cfg.epochs * data.tokens,
+                        on_pause=lambda: None, lr_factor=lr_factor)
+    return mats
+
+
+def test_a_ranks_workers_step_R_times_as_far(ranks_dir):
+    """Across R ranks every step's learning rate is R x the schedule's (a sync then averages the R replicas): the
+    same run as one machine's at R x --lr and --min-lr."""
+    from hogwild_w2v.config import TrainConfig
+    cfg = TrainConfig(dim=8, epochs=1, seed=2)
+    scaled = run_worker_loop(ranks_dir, cfg, lr_factor=4.0)
+    faster = run_worker_loop(ranks_dir, TrainConfig(dim=8, epochs=1, seed=2, lr=4 * cfg.lr, min_lr=4 * cfg.final_lr),
+                             lr_factor=1.0)
+    plain = run_worker_loop(ranks_dir, cfg, lr_factor=1.0)
+    for k in scaled:
+        np.testing.assert_array_equal(scaled[k], faster[k])
+        assert not np.array_equal(scaled[k], plain[k])
