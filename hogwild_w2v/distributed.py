@@ -101,10 +101,12 @@ def tier_rows(k, vocab_size):
 class RankSync:
     """One rank's side of the run: which chunks it trains, when it syncs, and the collective steps."""
 
-    def __init__(self, comm, sync_words=DEFAULT_SYNC_WORDS):
+    def __init__(self, comm, sync_words=DEFAULT_SYNC_WORDS, overlap=True):
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.sync_words = sync_words
+        self.overlap = overlap                # tier syncs all-reduce a copy while the workers train on
+        self.pending = None                   # such a sync in flight: (requests, words, flags, rows, local words)
         self.syncs = 0
         self.sync_seconds = 0.0
         self.sync_bytes = 0
@@ -188,31 +190,76 @@ class RankSync:
         FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count, and agree on stops and
         checkpoints, which are acted on at the next full sync: a point fixed by the corpus position, so that a
         stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
-        the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync."""
+        the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync.
+
+        With `overlap` a tier sync does not wait for the other ranks: it copies its rows and starts all-reducing
+        the copy, the word count and the flags (non-blocking), and the workers train on; at the next sync point
+        each rank adds (the mean of the copies - its copy) to its rows, keeping what it learnt since. The
+        correction lands at a point fixed by the corpus, so runs stay deterministic; the tier rows' average is one
+        period later. Full syncs block: a checkpoint needs identical replicas."""
         from mpi4py import MPI
         t0 = time.perf_counter()
         self.syncs += 1
-        words = np.array([local_words], dtype=np.int64)
-        self.comm.Allreduce(MPI.IN_PLACE, words, op=MPI.SUM)
-        flags = np.array([stop_signal or 0, int(bool(checkpoint_due) and self.rank == 0)], dtype=np.int64)
-        self.comm.Allreduce(MPI.IN_PLACE, flags, op=MPI.MAX)
-        self.pending_stop = max(self.pending_stop, int(flags[0]))
-        self.pending_checkpoint |= bool(flags[1])
+        self._complete(mats, ctrl)
         full = self.full_at(self.point)
+        words = np.array([local_words], dtype=np.int64)
+        flags = np.array([stop_signal or 0, int(bool(checkpoint_due) and self.rank == 0)], dtype=np.int64)
+        if self.overlap and not full and self.size > 1:
+            requests = [self.comm.Iallreduce(MPI.IN_PLACE, words, op=MPI.SUM),
+                        self.comm.Iallreduce(MPI.IN_PLACE, flags, op=MPI.MAX)]
+            rows = []
+            for name, m in mats.items():
+                sl = tier_slice(name, tier_rows(self.point // self.period, m.shape[0]), m.shape[0])
+                copy = m[sl].copy()
+                total = np.empty_like(copy)
+                requests.append(self.comm.Iallreduce(copy, total, op=MPI.SUM))
+                rows.append((name, sl, copy, total))
+                self.sync_bytes += copy.nbytes
+            self.pending = (requests, words, flags, rows, local_words)
+            self.sync_seconds += time.perf_counter() - t0
+            return 0, False
+        self.comm.Allreduce(MPI.IN_PLACE, words, op=MPI.SUM)
+        self.comm.Allreduce(MPI.IN_PLACE, flags, op=MPI.MAX)
+        self._agree(ctrl, words, flags, local_words)
         stop, ckpt_now = (self.pending_stop, self.pending_checkpoint) if full else (0, False)
         if full:
             self.pending_checkpoint = False
         for name, m in mats.items():
             rows = m.shape[0] if full else tier_rows(self.point // self.period, m.shape[0])
-            sl = tier_slice(name, rows, m.shape[0])
-            part = m[sl]
+            part = m[tier_slice(name, rows, m.shape[0])]
             if self.size > 1:                 # the mean of the ranks' rows, in place on every rank
                 self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
                 part *= np.float32(1.0 / self.size)
             self.sync_bytes += part.nbytes
-        ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = self.words_at_start + int(words[0]), self.size, local_words
         self.sync_seconds += time.perf_counter() - t0
         return stop, ckpt_now
+
+    def _agree(self, ctrl, words, flags, local_words):
+        """The all-reduced word count (at the point where this rank had trained `local_words`) and flags."""
+        self.pending_stop = max(self.pending_stop, int(flags[0]))
+        self.pending_checkpoint |= bool(flags[1])
+        ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = self.words_at_start + int(words[0]), self.size, local_words
+
+    def _complete(self, mats, ctrl):
+        """Finish the overlapped sync in flight, if any: each of its rows += the ranks' mean - this rank's copy."""
+        if self.pending is None:
+            return
+        from mpi4py import MPI
+        requests, words, flags, rows, local_at = self.pending
+        self.pending = None
+        MPI.Request.Waitall(requests)
+        self._agree(ctrl, words, flags, local_at)
+        for name, sl, copy, total in rows:
+            total *= np.float32(1.0 / self.size)
+            total -= copy
+            mats[name][sl] += total
+
+    def poll(self):
+        """Let MPI move an overlapped sync's data while the workers train: MPICH progresses non-blocking
+        collectives inside MPI calls, so the coordinator calls this every time it looks."""
+        if self.pending is not None:
+            from mpi4py import MPI
+            MPI.Request.Testall(self.pending[0])
 
     def abort(self, code):
         """End every rank now (an error found on this rank alone: the others would wait for it at the next sync
@@ -228,7 +275,7 @@ class RankSync:
     def summary(self, mats):
         """What PREFIX_config.json records about the ranks (after the last, full sync)."""
         return {"ranks": self.size, "syncs": self.syncs, "sync_seconds": self.comm.allgather(self.sync_seconds),
-                "sync_bytes_per_rank": self.sync_bytes, "sync_words": self.sync_words,
+                "sync_bytes_per_rank": self.sync_bytes, "sync_words": self.sync_words, "sync_overlap": self.overlap,
                 "replicas_identical": self.replicas_identical(mats)}
 
     def replicas_identical(self, mats):

@@ -382,6 +382,7 @@ class Coordinator:
         (distributed.RankSync.sync), checkpoint when due, stop when any rank was signalled. Returns "end" at
         the run's end (after its full sync and checkpoint), "synced" after any other sync, None before the point."""
         a, sync = run.shm.arrays, self.sync
+        sync.poll()
         local = int(a["progress"][:, WORDS].sum())
         if not sync.reached(local):
             return None

@@ -27,11 +27,12 @@ MPIEXEC = os.path.join(os.path.dirname(sys.executable), "mpiexec")
 
 
 def run_one(args, ranks, seed, sync_words, work):
-    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}", "v")
+    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}{'' if args.overlap else '-blocking'}", "v")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
     cmd = [MPIEXEC, "-n", str(ranks), sys.executable, "-m", "hogwild_w2v", "train", "--data-dir",
            os.path.abspath(args.data), "--embeddings", prefix, "--epochs", str(args.epochs), "--workers",
-           str(args.workers), "--seed", str(seed), "--distributed", "--sync-words", str(sync_words), "--force", "-q"]
+           str(args.workers), "--seed", str(seed), "--distributed", "--sync-words", str(sync_words), "--force", "-q",
+           "--sync-overlap" if args.overlap else "--no-sync-overlap"]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if r.returncode != 0:
         return {"error": (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]}
@@ -49,18 +50,18 @@ def table(rows):
     groups = {}
     for r in rows:
         if "error" not in r:
-            groups.setdefault((r["ranks"], r["workers"], r["sync_words"]), []).append(r)
-    out = ["| ranks x workers | sync words | seeds | analogy total | semantic | syntactic | WS353 | words/s | "
+            groups.setdefault((r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False)), []).append(r)
+    out = ["| ranks x workers | sync words | overlapped | seeds | analogy total | semantic | syntactic | WS353 | words/s | "
            "syncs | MB a sync (per rank) | s a sync | time syncing |",
-           "|---|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
+           "|---|---:|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
 
     def ms(rs, k, f="{:.2f}"):
         v = [r[k] for r in rs]
         return (f + " ± " + f).format(st.mean(v), st.stdev(v) if len(v) > 1 else 0.0)
 
-    for (ranks, workers, sw), rs in sorted(groups.items()):
+    for (ranks, workers, sw, overlap), rs in sorted(groups.items()):
         syncs = st.mean(r["syncs"] for r in rs)
-        out.append(f"| {ranks} x {workers} | {sw:,} | {len(rs)} | {ms(rs, 'total')} | {ms(rs, 'sem')} | "
+        out.append(f"| {ranks} x {workers} | {sw:,} | {'yes' if overlap else 'no'} | {len(rs)} | {ms(rs, 'total')} | {ms(rs, 'sem')} | "
                    f"{ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | {st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
                    f"{syncs:.0f} | {st.mean(r['sync_bytes'] for r in rs) / syncs / 2 ** 20:.1f} | "
                    f"{st.mean(r['sync_seconds'] for r in rs) / syncs:.3f} | "
@@ -78,16 +79,20 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--out", required=True)
     ap.add_argument("--workdir")
+    ap.add_argument("--no-overlap", dest="overlap", action="store_false",
+                    help="train with --no-sync-overlap (rows recorded without 'overlap' were made that way)")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="hw2v-dist-")
     rows = [json.loads(line) for line in open(args.out)] if os.path.exists(args.out) else []
-    done = {(r["ranks"], r["workers"], r["sync_words"], r["seed"]) for r in rows if "error" not in r}
+    done = {(r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False), r["seed"])
+            for r in rows if "error" not in r}
     for sw in args.sync_words:
         for seed in args.seeds:                  # seeds outermost of the ranks: an interrupted grid stays balanced
             for ranks in args.ranks:
-                if (ranks, args.workers, sw, seed) in done:
+                if (ranks, args.workers, sw, args.overlap, seed) in done:
                     continue
-                r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "seed": seed, "epochs": args.epochs,
+                r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "overlap": args.overlap, "seed": seed,
+                     "epochs": args.epochs,
                      **run_one(args, ranks, seed, sw, work)}
                 rows.append(r)
                 with open(args.out, "a") as fh:

@@ -53,6 +53,7 @@ def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path):
     assert np.array_equal(a, b)
     info = json.loads((tmp_path / "a_config.json").read_text())
     assert info["ranks"] == 2 and info["replicas_identical"] and info["syncs"] > 6   # more syncs than epochs
+    assert info["sync_overlap"]
     assert info["words_done"] == 6 * info["train_tokens"]
     # one rank is exactly the run on one machine
     r = mpirun(1, train_args(ranks_dir, str(tmp_path / "one")))
@@ -61,6 +62,19 @@ def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path):
     plain = plain[:plain.index("--sync-words")] + plain[plain.index("--sync-words") + 2:]
     assert CliRunner().invoke(main, plain).exit_code == 0
     assert np.array_equal(np.load(tmp_path / "one_center.npy"), np.load(tmp_path / "plain_center.npy"))
+
+
+@needs_mpi
+def test_blocking_syncs_are_the_other_schedule_of_the_same_averages(ranks_dir, tmp_path):
+    """--no-sync-overlap: every sync waits for the average (the overlapped one lands a period later); both end
+    with identical replicas, and they are different runs."""
+    r = mpirun(2, train_args(ranks_dir, str(tmp_path / "b"), extra=["--no-sync-overlap"]))
+    assert r.returncode == 0, r.stderr
+    info = json.loads((tmp_path / "b_config.json").read_text())
+    assert info["replicas_identical"] and not info["sync_overlap"]
+    r = mpirun(2, train_args(ranks_dir, str(tmp_path / "o")))
+    assert r.returncode == 0, r.stderr
+    assert not np.array_equal(np.load(tmp_path / "b_center.npy"), np.load(tmp_path / "o_center.npy"))
 
 
 @needs_mpi
