@@ -66,9 +66,10 @@ def train_options(fn):
                           "several ranks and without it, train stops with an error."),
         click.option("--sync-words", default=DEFAULT_SYNC_WORDS, type=POSITIVE,
                      help="With --distributed: words each rank trains between two syncs."),
-        click.option("--sync-overlap/--no-sync-overlap", default=True,
+        click.option("--sync-overlap/--no-sync-overlap", default=False,
                      help="With --distributed: the workers train on while the frequent rows are all-reduced (their "
-                          "average lands one period later); --no-sync-overlap waits for every sync."),
+                          "average lands one period later). Saves the sync's wait; costs quality beyond 2 ranks "
+                          "(docs/DISTRIBUTED.md)."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),
         click.option("--group", default=TrainConfig.group, type=POSITIVE,
@@ -100,7 +101,7 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
              shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT,
              model=TrainConfig.model, hs=TrainConfig.hs, cbow_mean=None, distributed=False,
-             sync_words=DEFAULT_SYNC_WORDS, sync_overlap=True):
+             sync_words=DEFAULT_SYNC_WORDS, sync_overlap=False):
     if negative == 0 and not hs:
         raise click.UsageError("--negative 0 needs --hs: with neither negative sampling nor hierarchical softmax "
                                "there is nothing to train")

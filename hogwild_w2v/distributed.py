@@ -101,7 +101,7 @@ def tier_rows(k, vocab_size):
 class RankSync:
     """One rank's side of the run: which chunks it trains, when it syncs, and the collective steps."""
 
-    def __init__(self, comm, sync_words=DEFAULT_SYNC_WORDS, overlap=True):
+    def __init__(self, comm, sync_words=DEFAULT_SYNC_WORDS, overlap=False):
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
         self.sync_words = sync_words
@@ -192,7 +192,7 @@ class RankSync:
         stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
         the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync.
 
-        With `overlap` a tier sync does not wait for the other ranks: it copies its rows and starts all-reducing
+        With `overlap` (--sync-overlap) a tier sync does not wait for the other ranks: it copies its rows and starts all-reducing
         the copy, the word count and the flags (non-blocking), and the workers train on; at the next sync point
         each rank adds (the mean of the copies - its copy) to its rows, keeping what it learnt since. The
         correction lands at a point fixed by the corpus, so runs stay deterministic; the tier rows' average is one

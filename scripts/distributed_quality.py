@@ -27,7 +27,7 @@ MPIEXEC = os.path.join(os.path.dirname(sys.executable), "mpiexec")
 
 
 def run_one(args, ranks, seed, sync_words, work):
-    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}{'' if args.overlap else '-blocking'}", "v")
+    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}{'-overlap' if args.overlap else ''}", "v")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
     cmd = [MPIEXEC, "-n", str(ranks), sys.executable, "-m", "hogwild_w2v", "train", "--data-dir",
            os.path.abspath(args.data), "--embeddings", prefix, "--epochs", str(args.epochs), "--workers",
@@ -79,8 +79,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--out", required=True)
     ap.add_argument("--workdir")
-    ap.add_argument("--no-overlap", dest="overlap", action="store_false",
-                    help="train with --no-sync-overlap (rows recorded without 'overlap' were made that way)")
+    ap.add_argument("--overlap", action="store_true",
+                    help="train with --sync-overlap (rows recorded without 'overlap' were made without it)")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="hw2v-dist-")
     rows = [json.loads(line) for line in open(args.out)] if os.path.exists(args.out) else []

@@ -45,15 +45,18 @@ def ours(pids):
 
 
 @needs_mpi
-def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path):
+@pytest.mark.parametrize("overlap", [False, True])
+def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path, overlap):
     for name in ("a", "b"):
-        r = mpirun(2, train_args(ranks_dir, str(tmp_path / name)))
+        r = mpirun(2, train_args(ranks_dir, str(tmp_path / name), extra=["--sync-overlap"] if overlap else []))
         assert r.returncode == 0, r.stderr
     a, b = (np.load(tmp_path / f"{n}_center.npy") for n in "ab")
     assert np.array_equal(a, b)
     info = json.loads((tmp_path / "a_config.json").read_text())
     assert info["ranks"] == 2 and info["replicas_identical"] and info["syncs"] > 6   # more syncs than epochs
-    assert info["sync_overlap"]
+    assert info["sync_overlap"] == overlap
+    if overlap:
+        return
     assert info["words_done"] == 6 * info["train_tokens"]
     # one rank is exactly the run on one machine
     r = mpirun(1, train_args(ranks_dir, str(tmp_path / "one")))
@@ -65,15 +68,14 @@ def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path):
 
 
 @needs_mpi
-def test_blocking_syncs_are_the_other_schedule_of_the_same_averages(ranks_dir, tmp_path):
-    """--no-sync-overlap: every sync waits for the average (the overlapped one lands a period later); both end
-    with identical replicas, and they are different runs."""
-    r = mpirun(2, train_args(ranks_dir, str(tmp_path / "b"), extra=["--no-sync-overlap"]))
-    assert r.returncode == 0, r.stderr
-    info = json.loads((tmp_path / "b_config.json").read_text())
-    assert info["replicas_identical"] and not info["sync_overlap"]
-    r = mpirun(2, train_args(ranks_dir, str(tmp_path / "o")))
-    assert r.returncode == 0, r.stderr
+def test_overlapped_syncs_are_another_schedule_of_the_same_averages(ranks_dir, tmp_path):
+    """--sync-overlap: tier syncs do not wait (their average lands a period later); the run ends with identical
+    replicas, and it is a different run from the blocking default."""
+    for name, extra in (("b", []), ("o", ["--sync-overlap"])):
+        r = mpirun(2, train_args(ranks_dir, str(tmp_path / name), extra=extra))
+        assert r.returncode == 0, r.stderr
+        info = json.loads((tmp_path / f"{name}_config.json").read_text())
+        assert info["replicas_identical"] and info["sync_overlap"] == (name == "o")
     assert not np.array_equal(np.load(tmp_path / "b_center.npy"), np.load(tmp_path / "o_center.npy"))
 
 
@@ -92,12 +94,12 @@ def test_quality_with_two_ranks_matches_one(tmp_path_factory, tmp_path):
 
 
 @needs_mpi
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, tmp_path, sig, code):
+@pytest.mark.parametrize("sig, code, extra", [(signal.SIGINT, 130, []), (signal.SIGTERM, 143, ["--sync-overlap"])])
+def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, tmp_path, sig, code, extra):
     ref = str(tmp_path / "ref")
-    assert mpirun(2, train_args(ranks_dir, ref, epochs=30)).returncode == 0
+    assert mpirun(2, train_args(ranks_dir, ref, epochs=30, extra=extra)).returncode == 0
     run = str(tmp_path / "run")
-    proc = subprocess.Popen([MPIEXEC, "-n", "2", *python_cmd(), *train_args(ranks_dir, run, epochs=30)],
+    proc = subprocess.Popen([MPIEXEC, "-n", "2", *python_cmd(), *train_args(ranks_dir, run, epochs=30, extra=extra)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while not os.path.isdir(os.path.join(run + "_checkpoints", "ckpt-000001")) and time.time() < deadline:
@@ -106,7 +108,7 @@ def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, 
     out, errs = proc.communicate(timeout=120)
     assert proc.returncode == code, errs
     assert errs.count("--resume") == 1 and "Traceback" not in errs         # one rank speaks
-    r = mpirun(2, train_args(ranks_dir, run, epochs=30, extra=["--resume"]))
+    r = mpirun(2, train_args(ranks_dir, run, epochs=30, extra=["--resume", *extra]))
     assert r.returncode == 0, r.stderr
     assert json.loads(open(run + "_config.json").read())["resumed_from_step"] >= 2
     assert np.array_equal(np.load(ref + "_center.npy"), np.load(run + "_center.npy"))
