@@ -192,11 +192,11 @@ class RankSync:
         stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
         the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync.
 
-        With `overlap` (--sync-overlap) a tier sync does not wait for the other ranks: it copies its rows and starts all-reducing
-        the copy, the word count and the flags (non-blocking), and the workers train on; at the next sync point
-        each rank adds (the mean of the copies - its copy) to its rows, keeping what it learnt since. The
-        correction lands at a point fixed by the corpus, so runs stay deterministic; the tier rows' average is one
-        period later. Full syncs block: a checkpoint needs identical replicas."""
+        With `overlap` (--sync-overlap) a tier sync does not wait for the other ranks: it copies its rows and
+        starts all-reducing the copy, the word count and the flags (non-blocking), and the workers train on; at the
+        next sync point each rank adds (the mean of the copies - its copy) to its rows, keeping what it learnt
+        since. The correction lands at a point fixed by the corpus, so runs stay deterministic; the tier rows'
+        average is one period later. Full syncs block: a checkpoint needs identical replicas."""
         from mpi4py import MPI
         t0 = time.perf_counter()
         self.syncs += 1
