@@ -51,8 +51,8 @@ def table(rows):
     for r in rows:
         if "error" not in r:
             groups.setdefault((r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False)), []).append(r)
-    out = ["| ranks x workers | sync words | overlapped | seeds | analogy total | semantic | syntactic | WS353 | words/s | "
-           "syncs | MB a sync (per rank) | s a sync | time syncing |",
+    out = ["| ranks x workers | sync words | overlapped | seeds | analogy total | semantic | syntactic | WS353 | "
+           "words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
            "|---|---:|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
 
     def ms(rs, k, f="{:.2f}"):
@@ -61,8 +61,9 @@ def table(rows):
 
     for (ranks, workers, sw, overlap), rs in sorted(groups.items()):
         syncs = st.mean(r["syncs"] for r in rs)
-        out.append(f"| {ranks} x {workers} | {sw:,} | {'yes' if overlap else 'no'} | {len(rs)} | {ms(rs, 'total')} | {ms(rs, 'sem')} | "
-                   f"{ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | {st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
+        out.append(f"| {ranks} x {workers} | {sw:,} | {'yes' if overlap else 'no'} | {len(rs)} | "
+                   f"{ms(rs, 'total')} | {ms(rs, 'sem')} | {ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | "
+                   f"{st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
                    f"{syncs:.0f} | {st.mean(r['sync_bytes'] for r in rs) / syncs / 2 ** 20:.1f} | "
                    f"{st.mean(r['sync_seconds'] for r in rs) / syncs:.3f} | "
                    f"{100 * st.mean(r['sync_seconds'] / r['seconds'] for r in rs):.1f}% |")
