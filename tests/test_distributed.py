@@ -79,6 +79,41 @@ def test_overlapped_syncs_are_another_schedule_of_the_same_averages(ranks_dir, t
     assert not np.array_equal(np.load(tmp_path / "b_center.npy"), np.load(tmp_path / "o_center.npy"))
 
 
+OVERLAP_SCRIPT = """
+import numpy as np
+from mpi4py import MPI
+from hogwild_w2v.distributed import RankSync
+from hogwild_w2v.worker import CTRL_SLOTS
+comm = MPI.COMM_WORLD
+r = comm.Get_rank()
+sync = RankSync(comm, sync_words=10, overlap=True)
+ctrl = np.zeros(CTRL_SLOTS, np.int64)
+sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0)    # 100 chunks of 10 words; period 2 chunks
+mats = {"w_in": np.full((4, 2), r + 1.0, np.float32)}
+assert not sync.full_at(sync.point)
+sync.sync(mats, ctrl, 10, 0, False)                   # starts the all-reduce of copies (1 and 2), returns at once
+assert np.all(mats["w_in"] == r + 1.0)                # nothing applied yet: the workers train on
+mats["w_in"][0] += 10.0 * (r == 0)                    # rank 0 learns something after the copy
+sync.advance(ctrl)
+sync.sync(mats, ctrl, 20, 0, False)                   # completes it: rows += mean of the copies - own copy
+expect = np.full((4, 2), 1.5, np.float32)
+expect[0] += 10.0 * (r == 0)
+assert np.array_equal(mats["w_in"], expect), mats["w_in"]
+print("ok", r)
+"""
+
+
+@needs_mpi
+def test_an_overlapped_sync_adds_the_mean_of_the_copies_minus_its_own_later(tmp_path):
+    """The overlapped sync's arithmetic, on two real ranks: a copy goes out at one point, and at the next point each
+    rank's rows become the mean of the copies plus what that rank learnt in between."""
+    script = tmp_path / "overlap.py"
+    script.write_text(OVERLAP_SCRIPT)
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("ok") == 2, r.stdout           # both ranks got there (their lines may interleave)
+
+
 @needs_mpi
 def test_quality_with_two_ranks_matches_one(tmp_path_factory, tmp_path):
     """The planted topics of the stability corpus are learnt as well by 2 ranks as by 1."""
