@@ -111,7 +111,11 @@ class RankSync:
         self.sync_seconds = 0.0
         self.sync_bytes = 0
         self.pending_stop, self.pending_checkpoint = 0, False
-        self.lr_factor = float(self.size)     # each rank steps R times as far; a sync averages (module docstring)
+
+    @property
+    def lr_factor(self):
+        """Each rank's workers step R times as far as the schedule says; a sync averages (module docstring)."""
+        return float(self.size)
 
     # ---- before training ---------------------------------------------------------------------
     def check_data(self, data):
@@ -209,7 +213,7 @@ class RankSync:
                         self.comm.Iallreduce(MPI.IN_PLACE, flags, op=MPI.MAX)]
             rows = []
             for name, m in mats.items():
-                sl = tier_slice(name, tier_rows(self.point // self.period, m.shape[0]), m.shape[0])
+                sl = self._synced(name, m, full)
                 copy = m[sl].copy()
                 total = np.empty_like(copy)
                 requests.append(self.comm.Iallreduce(copy, total, op=MPI.SUM))
@@ -225,14 +229,18 @@ class RankSync:
         if full:
             self.pending_checkpoint = False
         for name, m in mats.items():
-            rows = m.shape[0] if full else tier_rows(self.point // self.period, m.shape[0])
-            part = m[tier_slice(name, rows, m.shape[0])]
+            part = m[self._synced(name, m, full)]
             if self.size > 1:                 # the mean of the ranks' rows, in place on every rank
                 self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
                 part *= np.float32(1.0 / self.size)
             self.sync_bytes += part.nbytes
         self.sync_seconds += time.perf_counter() - t0
         return stop, ckpt_now
+
+    def _synced(self, name, m, full):
+        """The rows of matrix `name` (`m`) the sync at the current point covers: all at a full sync, else its tier."""
+        n = m.shape[0]
+        return tier_slice(name, n if full else tier_rows(self.point // self.period, n), n)
 
     def _agree(self, ctrl, words, flags, local_words):
         """The all-reduced word count (at the point where this rank had trained `local_words`) and flags."""
