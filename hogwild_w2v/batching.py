@@ -75,7 +75,7 @@ def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, sh
     negatives.
     """
     raw = len(tokens)
-    G, W = group, window
+    G = group
     nb, center_ids, span_ids, pos_mask = _blocks(tokens, sent, keep_prob, rng, window, group)
     n_ctx = pos_mask.sum(axis=2)                                              # (nb, G)
 
