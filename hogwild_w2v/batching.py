@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from .sgns import Batch
-from .window_ns import WindowBatch
 
 
 def keep_probabilities(counts, sample):
@@ -75,36 +74,9 @@ def make_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, sh
     negatives.
     """
     raw = len(tokens)
-    G = group
-    nb, center_ids, span_ids, pos_mask = _blocks(tokens, sent, keep_prob, rng, window, group)
-    n_ctx = pos_mask.sum(axis=2)                                              # (nb, G)
-
-    negs = draw_negatives(cdf, (nb, shared_negatives), rng)                  # (nb, Kb)
-    if direction == "context":
-        pos_mask = pos_mask.transpose(0, 2, 1).copy()                         # (nb, P, G)
-        n_in = pos_mask.sum(axis=2)                                           # (nb, P): pairs of each context
-        in_ids, out_ids = span_ids, np.concatenate([center_ids.reshape(nb, G), negs], axis=1)
-    else:
-        n_in = n_ctx
-        in_ids, out_ids = center_ids.reshape(nb, G), np.concatenate([span_ids, negs], axis=1)
-    per_negative = negative / shared_negatives if shared_negatives else 0.0
-    if model == "cbow":
-        n_in = n_ctx > 0                                                      # (nb, G): centers that predict
-    neg_weight = (n_in * per_negative).astype(np.float32)                    # (nb, A)
-    block_pairs = (n_in if model == "cbow" else n_ctx).sum(axis=1, dtype=np.int64)   # (nb,)
-    return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight, block_pairs=block_pairs,
-                 raw_words=raw)
-
-
-def _blocks(tokens, sent, keep_prob, rng, window, group):
-    """Subsample `tokens`, draw each kept center's effective window and cut the centers into blocks of `group`.
-
-    Returns (nb, center_ids (nb*G,), span_ids (nb, P), pos_mask (nb, G, P)): block b's span is the kept
-    positions b*G - W ... b*G + G + W - 1, and pos_mask[b, g, c] says span column c is a context of center g
-    (inside its drawn window, same sentence). Random draws in this order: subsampling, effective windows."""
     tokens = np.asarray(tokens, dtype=np.int64)
     if keep_prob is not None:                        # None: no subsampling (--sample 0; validation batches)
-        keep = rng.random(len(tokens), dtype=np.float32) < keep_prob[tokens]
+        keep = rng.random(raw, dtype=np.float32) < keep_prob[tokens]
         tokens, sent = tokens[keep], sent[keep]
     n = len(tokens)
     G, W = group, window
@@ -132,21 +104,21 @@ def _blocks(tokens, sent, keep_prob, rng, window, group):
     pos_mask = ((dist >= 1)[None]
                 & (dist[None] <= center_rad.reshape(nb, G, 1))
                 & (span_sent[:, None, :] == center_sent.reshape(nb, G, 1)))  # (nb, G, P)
-    return nb, center_ids, span_ids, pos_mask
+    n_ctx = pos_mask.sum(axis=2)                                              # (nb, G)
 
+    negs = draw_negatives(cdf, (nb, shared_negatives), rng)                  # (nb, Kb)
+    if direction == "context":
+        pos_mask = pos_mask.transpose(0, 2, 1).copy()                         # (nb, P, G)
+        n_in = pos_mask.sum(axis=2)                                           # (nb, P): pairs of each context
+        in_ids, out_ids = span_ids, np.concatenate([center_ids.reshape(nb, G), negs], axis=1)
+    else:
+        n_in = n_ctx
+        in_ids, out_ids = center_ids.reshape(nb, G), np.concatenate([span_ids, negs], axis=1)
+    per_negative = negative / shared_negatives if shared_negatives else 0.0
+    if model == "cbow":
+        n_in = n_ctx > 0                                                      # (nb, G): centers that predict
+    neg_weight = (n_in * per_negative).astype(np.float32)                    # (nb, A)
+    block_pairs = (n_in if model == "cbow" else n_ctx).sum(axis=1, dtype=np.int64)   # (nb,)
+    return Batch(in_ids=in_ids, out_ids=out_ids, pos_mask=pos_mask, neg_weight=neg_weight, block_pairs=block_pairs,
+                 raw_words=raw)
 
-def make_window_batch(tokens, sent, keep_prob, cdf, rng, *, window, negative, group, per_window):
-    """Build a `window_ns.WindowBatch`: blocks of `group` centers as `make_batch`'s, in word2vec.c's direction
-    (each context's input row predicts its center's output row), each window with `per_window` negatives of its
-    own, weighted negative / per_window. Random draws: subsampling, effective windows, negatives."""
-    raw = len(tokens)
-    G, W = group, window
-    nb, center_ids, span_ids, pos_mask = _blocks(tokens, sent, keep_prob, rng, window, group)
-    # window g's rows are span columns g .. g + 2W: the band of the center layout's mask
-    band = np.arange(G)[:, None] + np.arange(2 * W + 1)[None, :]              # (G, 2W+1)
-    win_mask = np.take_along_axis(pos_mask, np.broadcast_to(band, (nb, G, 2 * W + 1)), axis=2)
-    neg_ids = draw_negatives(cdf, (nb, G, per_window), rng)                  # (nb, G, K)
-    return WindowBatch(span_ids=span_ids, center_ids=center_ids.reshape(nb, G), neg_ids=neg_ids,
-                       pos_mask=pos_mask.transpose(0, 2, 1).astype(np.float32),
-                       win_mask=win_mask.astype(np.float32), neg_weight=negative / per_window,
-                       block_pairs=pos_mask.sum(axis=(1, 2), dtype=np.int64), raw_words=raw)

@@ -31,9 +31,6 @@ class TrainConfig:
     shared_negatives: int | None = None  # negatives drawn per group; None: max(group, negative * (window + 1))
     damping: bool = True            # scale a row's stale batch update by its curvature (see sgns.py: stop a step at the minimum)
     direction: str = "center"       # which input row predicts: center (textbook) | context (word2vec.c)
-    negatives: str = "block"        # block: Kb negatives shared by a block of `group` centers (sgns.py) |
-                                    # window: word2vec.c's direction, each window its own (window_ns.py)
-    window_negatives: int | None = None  # negatives drawn per window with negatives=window; None: `negative`
     ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
     val: bool = False               # report held-out SGNS loss each epoch
 
@@ -50,11 +47,6 @@ class TrainConfig:
             return self.shared_negatives
         per_center = self.negative if self.model == "cbow" else self.negative * (self.window + 1)
         return max(self.group, per_center)
-
-    @property
-    def per_window(self) -> int:
-        """K: negatives drawn for each window with negatives=window."""
-        return self.negative if self.window_negatives is None else self.window_negatives
 
     @property
     def chunk_words(self) -> int:
@@ -86,10 +78,6 @@ class TrainConfig:
             (self.group >= 1, "group must be at least 1"),
             (self.shared_negatives is None or self.shared_negatives >= 1, "shared_negatives must be at least 1"),
             (self.direction in ("center", "context"), "direction must be center or context"),
-            (self.negatives in ("block", "window"), "negatives must be block or window"),
-            (self.negatives == "block" or (self.model == "sg" and not self.hs and self.negative > 0),
-             "negatives=window is a skip-gram negative-sampling layout"),
-            (self.window_negatives is None or self.window_negatives >= 1, "window_negatives must be at least 1"),
             (self.seed >= 0, "--seed must be non-negative"),
         ]
         for ok, message in checks:
@@ -115,7 +103,7 @@ class TrainConfig:
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
     # (lr, epochs, workers and damping only change how the optimiser goes on from there.)
     MODEL_KEYS = ("model", "hs", "cbow_mean", "dim", "window", "negative", "sample", "ns_exponent", "group",
-                  "shared_negatives", "batch_words", "direction", "negatives", "window_negatives")
+                  "shared_negatives", "batch_words", "direction")
     # (chunk_batches is not one: it only cuts the work; a resumed run keeps the checkpoint's, resume.adopt_chunking)
 
 

@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batching import keep_probabilities, make_batch, make_window_batch
+from .batching import keep_probabilities, make_batch
 from .cbow import cbow_loss, cbow_step
 from .config import TrainConfig
 from .hs import sg_hs_loss, sg_hs_step
 from .huffman import HuffmanTree, build_tree
 from .sgns import batch_loss, sgns_step
-from .window_ns import window_batch_loss, window_ns_step
 
 MATRICES = ("w_in", "w_out", "w_hs")     # in this order in checkpoints and shared memory
 
 
 def batch_for(cfg: TrainConfig, tokens, sent, keep_prob, cdf, rng):
     """The batch of one chunk in this model's layout, at `cfg`'s window, negatives and blocks (`make_batch`)."""
-    if cfg.negatives == "window":
-        return make_window_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative,
-                                 group=cfg.group, per_window=cfg.per_window)
     return make_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
                       shared_negatives=cfg.negatives_per_block, direction=cfg.direction, model=cfg.model)
 
@@ -66,8 +62,6 @@ def step(cfg: TrainConfig, mats: dict, batch, lr, tree=None, want_loss=True, acc
     if cfg.model == "cbow":
         return cbow_step(w_in, w_out, w_hs, batch, lr, tree=tree, mean=cfg.cbow_mean, want_loss=want_loss,
                          damping=cfg.damping, acc=acc)
-    if cfg.negatives == "window":
-        return window_ns_step(w_in, w_out, batch, lr, want_loss=want_loss, damping=cfg.damping, acc=acc)
     loss, pairs = 0.0, batch.n_pairs
     if w_out is not None:
         loss, pairs = sgns_step(w_in, w_out, batch, lr, want_loss=want_loss, damping=cfg.damping, acc=acc)
@@ -82,8 +76,6 @@ def loss(cfg: TrainConfig, mats: dict, batch, tree=None) -> float:
     w_in, w_out, w_hs = mats["w_in"], mats.get("w_out"), mats.get("w_hs")
     if cfg.model == "cbow":
         return cbow_loss(w_in, w_out, w_hs, batch, tree=tree, mean=cfg.cbow_mean)
-    if cfg.negatives == "window":
-        return window_batch_loss(w_in, w_out, batch)
     total = batch_loss(w_in, w_out, batch) if w_out is not None else 0.0
     if w_hs is not None:
         total += sg_hs_loss(w_in, w_hs, batch, tree)

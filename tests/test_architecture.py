@@ -32,7 +32,7 @@ def ours(names):
     return {n.lstrip(".").split(".")[0] for n in names if n.startswith(".") or n.startswith("hogwild_w2v")}
 
 
-KERNELS = {"sgns", "hs", "cbow", "huffman", "window_ns"}
+KERNELS = {"sgns", "hs", "cbow", "huffman"}
 
 
 @pytest.mark.parametrize("module", sorted(KERNELS))
@@ -57,8 +57,8 @@ def test_nothing_imports_the_coordinator(module):
     assert "trainer" not in ours(imports(module))
 
 
-def test_batching_imports_only_the_kernels_batch_types():
-    assert ours(imports("batching")) == {"sgns", "window_ns"}
+def test_batching_imports_only_the_kernel_of_ours():
+    assert ours(imports("batching")) == {"sgns"}
 
 
 def test_mpi_is_imported_only_inside_distributed_functions():
