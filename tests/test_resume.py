@@ -39,7 +39,7 @@ def test_any_stop_points_and_worker_counts_train_exactly_the_epochs_asked(plante
     rng = np.random.default_rng(seed)
     prefix = str(tmp_path / "v")
     tokens = open_data(planted_dir).tokens
-    epochs = 150
+    epochs = 400          # long enough that no stop (at most 2 s in) comes after the end, on a fast machine too
     for i, workers in enumerate(workers_seq):
         cfg = TrainConfig(dim=16, epochs=epochs, workers=workers, seed=5)
         coord = Coordinator(planted_dir, prefix, cfg, quiet=True, resume=i > 0, checkpoint_every=1000)
