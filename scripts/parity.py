@@ -147,7 +147,7 @@ def run_one(job, args, work):
     seconds = json.loads(r.stdout.strip().splitlines()[-1])["seconds"]
     rec = score(vec, args.questions, args.pairs)
     for f in cleanup:
-        if os.path.exists(f):
+        if os.path.exists(f) and not (args.keep_vectors and f.endswith(("_center.npy", ".txt"))):
             os.remove(f)
     import shutil
     shutil.rmtree(out + "_checkpoints", ignore_errors=True)
@@ -212,6 +212,9 @@ def main():
     ap.add_argument("--out", required=True, help="JSON lines file: results are appended, done runs skipped")
     ap.add_argument("--workdir")
     ap.add_argument("--table-only", action="store_true")
+    ap.add_argument("--keep-vectors", action="store_true",
+                    help="keep each run's vectors in the workdir (TAG_center.npy for hw2v, TAG.txt for gensim) for "
+                         "scripts/analogy_ranks.py")
     ap.add_argument("--gensim-input", choices=["corpus_file", "iterable"], default="corpus_file",
                     help="gensim's corpus_file mode (fastest) decays each worker's lr by its own share of the epoch "
                          "(word2vec_corpusfile.pyx get_next_alpha: its words / all words), so with W workers the lr "
