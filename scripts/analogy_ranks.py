@@ -8,7 +8,8 @@ Accuracy on a small section moves in steps of one question (0.5 points on the de
 questions); MRR also counts near misses. Both use the evaluator's conventions: 3CosAdd over the 30,000 most
 frequent words, case-insensitive, the three query words excluded. `.txt` vectors (word2vec format, e.g.
 gensim's) are put in the vocabulary's order first, as `parity.py` does. `--compare A B` lists the questions
-whose accuracy over the seeds differs most between two groups.
+whose accuracy over the seeds differs most between two groups. A second table gives the vectors' mean length by
+frequency band: nearly the same from seed to seed, so a steadier sign of how far training moved them.
 """
 import argparse
 import glob
@@ -90,6 +91,14 @@ def main():
             se = m.std(axis=0) / np.sqrt(len(m))
             print(f"| {name} | {len(m)} | {part} | {m[:, 0].mean():.2f} +- {se[0]:.2f} | "
                   f"{m[:, 1].mean():.4f} +- {se[1]:.4f} | {m[:, 2].mean():.2f} +- {se[2]:.2f} |")
+    print("\nmean vector length by frequency rank (the rows' order is the vocabulary's, most frequent first):")
+    print("| group | 1-100 | 101-1,000 | 1,001-5,000 | 5,001- |\n|---|---|---|---|---|")
+    for name, pattern in args.group:
+        lengths = []
+        for f in sorted(glob.glob(pattern)):
+            m = np.linalg.norm(np.asarray(load(f, args.vocab).matrix, dtype=np.float64), axis=1)
+            lengths.append([m[a:b].mean() for a, b in ((0, 100), (100, 1000), (1000, 5000), (5000, len(m)))])
+        print(f"| {name} | " + " | ".join(f"{x:.2f}" for x in np.mean(lengths, axis=0)) + " |")
     if args.compare:
         words = json.load(open(args.vocab))["words"]
         hit = {}
