@@ -27,6 +27,9 @@ from hogwild_w2v.data import open_data
 from hogwild_w2v.evaluate import evaluate_analogies, evaluate_pairs
 from hogwild_w2v.vectors import Vectors
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from analogy_ranks import ranks, summary  # noqa: E402  (a smoother measure for small sections)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared")
 
@@ -102,8 +105,10 @@ def decode(data_dir, path):
 def score(vec, questions, pairs):
     a = evaluate_analogies(vec, questions)
     p = evaluate_pairs(vec, pairs)
+    r = ranks(vec, questions)
     return {"sem": 100 * a["semantic"]["accuracy"], "syn": 100 * a["syntactic"]["accuracy"],
-            "total": 100 * a["total"]["accuracy"], "questions": a["total"]["total"], "ws353": p["spearman"]}
+            "total": 100 * a["total"]["accuracy"], "questions": a["total"]["total"], "ws353": p["spearman"],
+            "sem_mrr": summary(r, "semantic")[1], "total_mrr": summary(r, "total")[1]}
 
 
 def reorder(vec, words):
