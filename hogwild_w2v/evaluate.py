@@ -42,17 +42,17 @@ def _case_index(words, limit):
     return index
 
 
-def evaluate_analogies(vec: Vectors, path, restrict_vocab=30000, case_insensitive=True, batch=2048):
-    """Accuracy per section and for the semantic / syntactic / total groups of `questions-words.txt`."""
+def _analogy_sections(vec: Vectors, path, restrict_vocab, case_insensitive):
+    """The answerable questions of `questions-words.txt` as row ids: ([(section, (n, 4) ids)], skipped, the
+    candidates' normalised rows (L, d))."""
     limit = min(restrict_vocab, len(vec.words))
     index = _case_index(vec.words, limit) if case_insensitive else {w: i for i, w in enumerate(vec.words[:limit])}
-    norm = vec.normed[:limit]                                           # (L, d)
     sections, current, skipped = [], None, 0
     for line in _read_lines(path):
         if not line.strip():
             continue
         if line.startswith(":"):
-            current = {"section": line[1:].strip(), "questions": [], "correct": 0}
+            current = (line[1:].strip(), [])
             sections.append(current)
             continue
         if current is None:
@@ -64,21 +64,33 @@ def evaluate_analogies(vec: Vectors, path, restrict_vocab=30000, case_insensitiv
         if None in ids:
             skipped += 1
             continue
-        current["questions"].append(ids)
-    for sec in sections:
-        q = np.array(sec["questions"], dtype=np.int64).reshape(-1, 4)
-        correct = 0
-        for start in range(0, len(q), batch):
-            a, b, c, expected = q[start:start + batch].T
-            target = norm[b] - norm[a] + norm[c]                        # (n, d): b - a + c, gensim's 3CosAdd
-            target /= np.linalg.norm(target, axis=1, keepdims=True)
-            sims = target @ norm.T                                      # (n, L)
-            rows = np.arange(len(a))
-            for excl in (a, b, c):
-                sims[rows, excl] = -np.inf
-            correct += int((sims.argmax(axis=1) == expected).sum())
-        sec["correct"], sec["total"] = correct, len(q)
-        del sec["questions"]
+        current[1].append(ids)
+    return ([(name, np.array(q, dtype=np.int64).reshape(-1, 4)) for name, q in sections], skipped,
+            vec.normed[:limit])
+
+
+def _analogy_scores(norm, q, batch):
+    """Yield (question ids (n, 4), 3CosAdd similarity of every candidate (n, L)) a batch of questions at a time,
+    the three question words excluded (-inf)."""
+    for start in range(0, len(q), batch):
+        part = q[start:start + batch]
+        a, b, c, _ = part.T
+        target = norm[b] - norm[a] + norm[c]                            # (n, d): b - a + c, gensim's 3CosAdd
+        target /= np.linalg.norm(target, axis=1, keepdims=True)
+        sims = target @ norm.T                                          # (n, L)
+        rows = np.arange(len(a))
+        for excl in (a, b, c):
+            sims[rows, excl] = -np.inf
+        yield part, sims
+
+
+def evaluate_analogies(vec: Vectors, path, restrict_vocab=30000, case_insensitive=True, batch=2048):
+    """Accuracy per section and for the semantic / syntactic / total groups of `questions-words.txt`."""
+    parsed, skipped, norm = _analogy_sections(vec, path, restrict_vocab, case_insensitive)
+    sections = []
+    for name, q in parsed:
+        correct = sum(int((sims.argmax(axis=1) == part[:, 3]).sum()) for part, sims in _analogy_scores(norm, q, batch))
+        sections.append({"section": name, "correct": correct, "total": len(q)})
 
     def group(names):
         c = sum(s["correct"] for s in names)
@@ -89,6 +101,19 @@ def evaluate_analogies(vec: Vectors, path, restrict_vocab=30000, case_insensitiv
     syntactic = [s for s in sections if s["section"].startswith("gram")]
     return {"sections": sections, "semantic": group(semantic), "syntactic": group(syntactic),
             "total": group(sections), "skipped": skipped}
+
+
+def analogy_ranks(vec: Vectors, path, restrict_vocab=30000, case_insensitive=True, batch=2048):
+    """{section: (question ids (n, 4), rank of the expected answer among the candidates (n,), 0 = first)} for the
+    sections with answerable questions, under `evaluate_analogies`' conventions (scripts/analogy_ranks.py)."""
+    parsed, _, norm = _analogy_sections(vec, path, restrict_vocab, case_insensitive)
+    out = {}
+    for name, q in parsed:
+        if len(q):
+            r = [(sims > sims[np.arange(len(part)), part[:, 3]][:, None]).sum(axis=1)
+                 for part, sims in _analogy_scores(norm, q, batch)]
+            out[name] = (q, np.concatenate(r))
+    return out
 
 
 def rankdata(x):

@@ -14,54 +14,23 @@ frequency band: nearly the same from seed to seed, so a steadier sign of how far
 import argparse
 import glob
 import json
-import os
 
 import numpy as np
 
+from hogwild_w2v.evaluate import BUNDLED, analogy_ranks
 from hogwild_w2v.vectors import Vectors
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-QUESTIONS = os.path.join(HERE, "..", "hogwild_w2v", "evalsets", "questions-words.txt")
 
-
-def load(path, words):
-    if path.endswith(".npy"):
-        return Vectors.load(path, words)
-    vec = Vectors.load(path)
-    order = json.load(open(words))["words"]
-    rows = [vec.index[w] for w in order if w in vec.index]
+def reorder(vec, words):
+    """Rows in hw2v's vocabulary order (frequency, ties alphabetical), so that every tool is scored alike."""
+    rows = [vec.index[w] for w in words if w in vec.index]
     return Vectors([vec.words[i] for i in rows], np.asarray(vec.matrix)[rows])
 
 
-def ranks(vec, questions, restrict=30000):
-    """{section: (ids (n, 4), rank of the expected word (n,))} for every answerable question."""
-    limit = min(restrict, len(vec.words))
-    index = {}
-    for i, w in enumerate(vec.words[:limit]):
-        index.setdefault(w.upper(), i)
-    sections, current = {}, None
-    for line in open(questions):
-        if line.startswith(":"):
-            current = sections.setdefault(line[1:].strip(), [])
-            continue
-        ids = [index.get(p) for p in line.upper().split()]
-        if len(ids) == 4 and None not in ids:
-            current.append(ids)
-    norm = vec.normed[:limit]
-    out = {}
-    for name, qs in sections.items():
-        if not qs:
-            continue
-        q = np.array(qs)
-        a, b, c, e = q.T
-        target = norm[b] - norm[a] + norm[c]
-        target /= np.linalg.norm(target, axis=1, keepdims=True)
-        sims = target @ norm.T                                       # (n, limit)
-        rows = np.arange(len(q))
-        for col in (a, b, c):
-            sims[rows, col] = -np.inf
-        out[name] = (q, (sims > sims[rows, e][:, None]).sum(axis=1))
-    return out
+def load(path, vocab):
+    if path.endswith(".npy"):
+        return Vectors.load(path, vocab)
+    return reorder(Vectors.load(path), json.load(open(vocab))["words"])
 
 
 def summary(section_ranks, group):
@@ -76,7 +45,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vocab", required=True, help="the data dir's vocab.json (the rows' words and order)")
     ap.add_argument("--group", nargs=2, action="append", metavar=("NAME", "GLOB"), required=True)
-    ap.add_argument("--questions", default=QUESTIONS)
+    ap.add_argument("--questions", default=BUNDLED["analogies"])
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"))
     args = ap.parse_args()
     per_group = {}
@@ -85,7 +54,7 @@ def main():
         files = sorted(glob.glob(pattern))
         if not files:
             raise SystemExit(f"Error: no file matches {pattern!r}")
-        per_group[name] = [ranks(load(f, args.vocab), args.questions) for f in files]
+        per_group[name] = [analogy_ranks(load(f, args.vocab), args.questions) for f in files]
         for part in ("semantic", "syntactic", "total"):
             m = np.array([summary(r, part) for r in per_group[name]])        # (seeds, 3)
             se = m.std(axis=0) / np.sqrt(len(m))

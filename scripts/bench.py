@@ -27,6 +27,9 @@ from hogwild_w2v.preprocess import preprocess
 from hogwild_w2v.trainer import train
 from hogwild_w2v.vectors import Vectors
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from analogy_ranks import reorder  # noqa: E402  (rows in hw2v's vocabulary order)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared")
 GENSIM = r'''
@@ -50,12 +53,6 @@ def score(vec, questions, pairs):
     p = evaluate_pairs(vec, pairs)
     return {"sem": a["semantic"]["accuracy"], "syn": a["syntactic"]["accuracy"], "total": a["total"]["accuracy"],
             "questions": a["total"]["total"], "ws353": p["spearman"]}
-
-
-def reorder(vec, words):
-    """Rows in hw2v's vocabulary order (frequency, ties alphabetical) so every tool is scored alike."""
-    rows = [vec.index[w] for w in words if w in vec.index]
-    return Vectors([vec.words[i] for i in rows], np.asarray(vec.matrix)[rows])
 
 
 def main():

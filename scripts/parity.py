@@ -24,11 +24,11 @@ import threading
 import numpy as np
 
 from hogwild_w2v.data import open_data
-from hogwild_w2v.evaluate import evaluate_analogies, evaluate_pairs
+from hogwild_w2v.evaluate import analogy_ranks, evaluate_analogies, evaluate_pairs
 from hogwild_w2v.vectors import Vectors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from analogy_ranks import ranks, summary  # noqa: E402  (a smoother measure for small sections)
+from analogy_ranks import reorder, summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared")
@@ -105,15 +105,10 @@ def decode(data_dir, path):
 def score(vec, questions, pairs):
     a = evaluate_analogies(vec, questions)
     p = evaluate_pairs(vec, pairs)
-    r = ranks(vec, questions)
+    r = analogy_ranks(vec, questions)
     return {"sem": 100 * a["semantic"]["accuracy"], "syn": 100 * a["syntactic"]["accuracy"],
             "total": 100 * a["total"]["accuracy"], "questions": a["total"]["total"], "ws353": p["spearman"],
             "sem_mrr": summary(r, "semantic")[1], "total_mrr": summary(r, "total")[1]}
-
-
-def reorder(vec, words):
-    rows = [vec.index[w] for w in words if w in vec.index]
-    return Vectors([vec.words[i] for i in rows], np.asarray(vec.matrix)[rows])
 
 
 def key(r):

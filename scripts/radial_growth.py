@@ -24,16 +24,8 @@ from hogwild_w2v.models import batch_for
 from hogwild_w2v.sgns import sgns_step
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parity import _num  # noqa: E402  (--set's KEY=VALUE parsing, as parity.py's)
 from reference import pair_update  # noqa: E402  (the exact loop's one pair)
-
-
-def value(v):
-    for cast in (int, float):
-        try:
-            return cast(v)
-        except ValueError:
-            pass
-    return {"True": True, "False": False}.get(v, v)
 
 
 def main():
@@ -52,15 +44,15 @@ def main():
     base = TrainConfig()
     kp, cdf = keep_probabilities(d.counts, base.sample), negative_cdf(d.counts)
     bounds = chunk_bounds(d.offsets, base.chunk_words)
-    runs = [("defaults", {})] + [(v, {k: value(x) for k, x in (kv.split("=", 1) for kv in v.split(","))})
+    runs = [("defaults", {})] + [(v, {k: _num(x) for k, x in (kv.split("=", 1) for kv in v.split(","))})
                                  for v in args.variants]
     print("| trainer | input rows: radial growth | output rows: radial growth | input share |\n|---|---|---|---|")
     for name, over in runs:
         cfg = TrainConfig(**{**base.to_dict(), "damping": False, **over}).validate()
         w_in, w_out = w_in0.copy(), w_out0.copy()
+        keep = keep_probabilities(d.counts, cfg.sample)
         for k, tokens, sent in iter_chunks(d.corpus, d.offsets, bounds, 0, args.chunks):
-            batch = batch_for(cfg, tokens, sent, keep_probabilities(d.counts, cfg.sample), cdf,
-                              np.random.default_rng(k))
+            batch = batch_for(cfg, tokens, sent, keep, cdf, np.random.default_rng(k))
             for part in batch.split(cfg.batch_words):
                 sgns_step(w_in, w_out, part, args.lr, want_loss=False, damping=cfg.damping)
         report(f"hw2v {name}", w_in0, w_in, w_out0, w_out)

@@ -104,6 +104,23 @@ def test_eval_matches_hand_computed(tmp_path):
     assert p["pairs"] == 3 and p["skipped"] == 1
 
 
+def test_analogy_ranks_put_the_evaluators_answers_first(tmp_path):
+    """`analogy_ranks` (scripts/analogy_ranks.py, parity.py's MRR) scores exactly the evaluator's questions: rank 0
+    where the evaluator counts the answer correct, and the loser's rank by hand."""
+    from hogwild_w2v.evaluate import analogy_ranks, evaluate_analogies
+    words = ["king", "queen", "man", "woman", "apple"]
+    m = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    vec = Vectors(words, m)
+    (tmp_path / "q.txt").write_text(": family\nman woman king queen\nman king woman queen\n"
+                                    ": gram1\nman woman king apple\nman woman king unknown\n")
+    ranks = analogy_ranks(vec, tmp_path / "q.txt")
+    assert list(ranks) == ["family", "gram1"]
+    assert ranks["family"][1].tolist() == [0, 0] and ranks["gram1"][1].tolist() == [1]   # queen beats apple
+    assert ranks["family"][0].tolist() == [[2, 3, 0, 1], [2, 0, 3, 1]]
+    a = evaluate_analogies(vec, tmp_path / "q.txt")
+    assert [s["correct"] for s in a["sections"]] == [int((r == 0).sum()) for _, r in ranks.values()]
+
+
 def test_spearman_handles_ties():
     from hogwild_w2v.evaluate import rankdata, spearman
     assert rankdata([10, 20, 20, 30]).tolist() == [1, 2.5, 2.5, 4]
