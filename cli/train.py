@@ -68,7 +68,7 @@ def train_options(fn):
                      help="With --distributed: words each rank trains between two syncs."),
         click.option("--sync-overlap/--no-sync-overlap", default=False,
                      help="With --distributed: the workers train on while the frequent rows are all-reduced (their "
-                          "average lands one period later). Saves the sync's wait; costs quality beyond 2 ranks "
+                          "agreed rows land one period later). Saves the sync's wait; costs quality beyond 2 ranks "
                           "(docs/DISTRIBUTED.md)."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),

@@ -11,18 +11,21 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   happens: the same point in every run, whatever the machines' speeds. That makes a seeded run with 1 worker per
   rank bit-identical, and a checkpoint (always at a full sync) one number, `next_chunk` = S, exactly as on one
   machine: it resumes with any number of ranks and workers.
-* **Averaging, each rank stepping R times as far.** A rank's workers train with R x the schedule's learning
-  rate (worker.train_chunks `lr_factor`), and a sync replaces each synced row, on every rank, by the mean of the
-  ranks' replicas (MPI_Allreduce, then / R). A row that one rank moved by R x d ends moved by d, as on one
-  machine; a row that every rank moved a little ends moved by the sum of their moves, as Hogwild workers' add up
-  on one machine; and a row that every rank took all the way to the minimum of its own terms within one period
-  (a frequent word) ends at the mean of those minima, where summing R such moves overshoots R times (4 ranks
-  diverged that way). Averaging at the schedule's own rate (pWord2Vec's rule) divides every update by R. Both,
-  and the sum clipped to twice the longest move, measured: docs/DISTRIBUTED.md. Frequent rows move most, so
-  most syncs cover only them (vocabulary ids are in frequency order): sync k covers the 1024 x 2^j most frequent
-  rows, 2^j the largest power of two dividing k (pWord2Vec's tiers), and every row at every FULL_EVERY-th sync,
-  epoch end and the run's end. The Huffman tree's inner nodes (`--hs`) are tiered from the root end, where the
-  frequent words' paths run.
+* **Combining the ranks' moves: twice their mean, each rank stepping R/2 times as far.** A rank's workers train
+  with max(1, R/2) x the schedule's learning rate (worker.train_chunks `lr_factor`), and a sync sets each synced
+  row, on every rank, to its value at the row's last sync plus k = min(R, 2) times the mean of the ranks' moves
+  since (MPI_Allreduce of the moves, / (R/k)). A row only one rank trained (a rare word) ends moved by its
+  linear step, as on one machine; rows that every rank moved a little get the sum of what one machine's R/2 x
+  faster steps give; a row that every rank took all the way to the minimum of its own terms within a period (a
+  frequent word) lands at most as far past that minimum as it started before it (k = 2: the error changes sign,
+  it does not grow; summing, k = R, diverged at 4 ranks), and one that went part way converges. k = 1 (the mean
+  of the replicas, each rank at R x the rate: the linear-scaling rule) trains like one process at R x the rate,
+  which costs accuracy beyond 2 ranks; k = 2 halves that factor. Measured: docs/DISTRIBUTED.md. Each rank keeps
+  the rows' values at their last sync (`base`: one copy of the model beside the shared one). Frequent rows move
+  most, so most syncs cover only them (vocabulary ids are in frequency order): sync k covers the 1024 x 2^j most
+  frequent rows, 2^j the largest power of two dividing k (pWord2Vec's tiers), and every row at every
+  FULL_EVERY-th sync, epoch end and the run's end. The Huffman tree's inner nodes (`--hs`) are tiered from the
+  root end, where the frequent words' paths run.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
@@ -48,6 +51,7 @@ from .errors import HW2VError
 from .worker import CHUNK_LIMIT, LR_BASE, LR_LOCAL, LR_SCALE, local_chunks
 
 TIER_ROWS = 1024              # the smallest tier: the most frequent rows, synced every time
+MOVE_GAIN = 2                 # k: a sync moves a row k x the ranks' mean move (module docstring)
 FULL_EVERY = 8                # every 8th periodic sync covers every row: where checkpoints and stops happen
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
@@ -113,9 +117,15 @@ class RankSync:
         self.pending_stop, self.pending_checkpoint = 0, False
 
     @property
+    def gain(self):
+        """k = min(R, MOVE_GAIN): how many times the ranks' mean move a sync applies (module docstring)."""
+        return min(self.size, MOVE_GAIN)
+
+    @property
     def lr_factor(self):
-        """Each rank's workers step R times as far as the schedule says; a sync averages (module docstring)."""
-        return float(self.size)
+        """R / k: each rank's workers step that many times as far as the schedule says, so that k x the mean of
+        R ranks' moves is, for a row in the linear regime, the sum of their moves at the schedule's rate."""
+        return self.size / self.gain
 
     # ---- before training ---------------------------------------------------------------------
     def check_data(self, data):
@@ -146,7 +156,13 @@ class RankSync:
             mats = {k: np.empty(shape, dtype=dtype) for k, (shape, dtype) in shapes.items()}
         for k in sorted(mats):
             self.comm.Bcast(mats[k], root=0)
+        self.keep_base(mats)
         return mats, state
+
+    def keep_base(self, mats):
+        """Remember the agreed matrices: each row's value at its last sync, from which the ranks' moves are counted
+        (none with one rank, which syncs nothing)."""
+        self.base = {k: m.copy() for k, m in mats.items()} if self.size > 1 else None
 
     def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start):
         """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
@@ -190,17 +206,17 @@ class RankSync:
         return local_words >= self.target
 
     def sync(self, mats, ctrl, local_words, stop_signal, checkpoint_due):
-        """All ranks: average the ranks' replicas of the matrices (all rows at epoch ends, the end and every
-        FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count, and agree on stops and
+        """All ranks: set the synced rows of the matrices to base + k x the ranks' mean move (all rows at epoch ends,
+        the end and every FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count, and agree on stops and
         checkpoints, which are acted on at the next full sync: a point fixed by the corpus position, so that a
         stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
         the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync.
 
         With `overlap` (--sync-overlap) a tier sync does not wait for the other ranks: it copies its rows and
-        starts all-reducing the copy, the word count and the flags (non-blocking), and the workers train on; at the
-        next sync point each rank adds (the mean of the copies - its copy) to its rows, keeping what it learnt
-        since. The correction lands at a point fixed by the corpus, so runs stay deterministic; the tier rows'
-        average is one period later. Full syncs block: a checkpoint needs identical replicas."""
+        starts all-reducing its move (copy - base), the word count and the flags (non-blocking), and the workers
+        train on; at the next sync point each rank adds (the agreed rows - its copy) to its rows, keeping what it
+        learnt since. The correction lands at a point fixed by the corpus, so runs stay deterministic; the tier
+        rows' agreement is one period later. Full syncs block: a checkpoint needs identical replicas."""
         from mpi4py import MPI
         t0 = time.perf_counter()
         self.syncs += 1
@@ -215,9 +231,9 @@ class RankSync:
             for name, m in mats.items():
                 sl = self._synced(name, m, full)
                 copy = m[sl].copy()
-                total = np.empty_like(copy)
-                requests.append(self.comm.Iallreduce(copy, total, op=MPI.SUM))
-                rows.append((name, sl, copy, total))
+                move = copy - self.base[name][sl]
+                requests.append(self.comm.Iallreduce(MPI.IN_PLACE, move, op=MPI.SUM))
+                rows.append((name, sl, copy, move))
                 self.sync_bytes += copy.nbytes
             self.pending = (requests, words, flags, rows, local_words)
             self.sync_seconds += time.perf_counter() - t0
@@ -229,10 +245,15 @@ class RankSync:
         if full:
             self.pending_checkpoint = False
         for name, m in mats.items():
-            part = m[self._synced(name, m, full)]
-            if self.size > 1:                 # the mean of the ranks' rows, in place on every rank
+            sl = self._synced(name, m, full)
+            part = m[sl]
+            if self.size > 1:                 # base + k x the ranks' mean move, in place on every rank
+                base = self.base[name][sl]
+                part -= base
                 self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
-                part *= np.float32(1.0 / self.size)
+                part *= np.float32(1.0 / self.lr_factor)
+                part += base
+                base[...] = part
             self.sync_bytes += part.nbytes
         self.sync_seconds += time.perf_counter() - t0
         return stop, ckpt_now
@@ -249,7 +270,8 @@ class RankSync:
         ctrl[LR_BASE], ctrl[LR_SCALE], ctrl[LR_LOCAL] = self.words_at_start + int(words[0]), self.size, local_words
 
     def _complete(self, mats, ctrl):
-        """Finish the overlapped sync in flight, if any: each of its rows += the ranks' mean - this rank's copy."""
+        """Finish the overlapped sync in flight, if any: each of its rows += (its agreed value: base + k x the ranks'
+        mean move) - this rank's copy, keeping what the rank learnt since the copy."""
         if self.pending is None:
             return
         from mpi4py import MPI
@@ -257,10 +279,13 @@ class RankSync:
         self.pending = None
         MPI.Request.Waitall(requests)
         self._agree(ctrl, words, flags, local_at)
-        for name, sl, copy, total in rows:
-            total *= np.float32(1.0 / self.size)
-            total -= copy
-            mats[name][sl] += total
+        for name, sl, copy, moves in rows:
+            base = self.base[name][sl]
+            moves *= np.float32(1.0 / self.lr_factor)
+            moves += base                          # the agreed rows
+            base[...] = moves
+            moves -= copy
+            mats[name][sl] += moves
 
     def poll(self):
         """Let MPI move an overlapped sync's data while the workers train: MPICH progresses non-blocking

@@ -378,7 +378,7 @@ class Coordinator:
         return 0.002 if left <= 2 * self.cfg.workers * self.cfg.chunk_words else 0.05
 
     def _sync_if_reached(self, run, st):
-        """Across machines, once this rank has trained every chunk before the sync point: average the ranks' matrices
+        """Across machines, once this rank has trained every chunk before the sync point: combine the ranks' moves
         (distributed.RankSync.sync), checkpoint when due, stop when any rank was signalled. Returns "end" at
         the run's end (after its full sync and checkpoint), "synced" after any other sync, None before the point."""
         a, sync = run.shm.arrays, self.sync

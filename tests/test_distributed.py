@@ -89,14 +89,15 @@ r = comm.Get_rank()
 sync = RankSync(comm, sync_words=10, overlap=True)
 ctrl = np.zeros(CTRL_SLOTS, np.int64)
 sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0)    # 100 chunks of 10 words; period 2 chunks
-mats = {"w_in": np.full((4, 2), r + 1.0, np.float32)}
+mats, _ = sync.agree_start(lambda: ({"w_in": np.full((4, 2), 1.0, np.float32)}, None))   # the agreed start: 1
+mats["w_in"] += 2.0 * r                               # rank 0 moves 0, rank 1 moves +2
 assert not sync.full_at(sync.point)
-sync.sync(mats, ctrl, 10, 0, False)                   # starts the all-reduce of copies (1 and 2), returns at once
-assert np.all(mats["w_in"] == r + 1.0)                # nothing applied yet: the workers train on
+sync.sync(mats, ctrl, 10, 0, False)                   # starts the all-reduce of the moves, returns at once
+assert np.all(mats["w_in"] == 1.0 + 2.0 * r)          # nothing applied yet: the workers train on
 mats["w_in"][0] += 10.0 * (r == 0)                    # rank 0 learns something after the copy
 sync.advance(ctrl)
-sync.sync(mats, ctrl, 20, 0, False)                   # completes it: rows += mean of the copies - own copy
-expect = np.full((4, 2), 1.5, np.float32)
+sync.sync(mats, ctrl, 20, 0, False)                   # completes it: rows += agreed - own copy
+expect = np.full((4, 2), 3.0, np.float32)             # agreed: 1 + k (= 2) x the mean move (1)
 expect[0] += 10.0 * (r == 0)
 assert np.array_equal(mats["w_in"], expect), mats["w_in"]
 print("ok", r)
@@ -104,14 +105,52 @@ print("ok", r)
 
 
 @needs_mpi
-def test_an_overlapped_sync_adds_the_mean_of_the_copies_minus_its_own_later(tmp_path):
-    """The overlapped sync's arithmetic, on two real ranks: a copy goes out at one point, and at the next point each
-    rank's rows become the mean of the copies plus what that rank learnt in between."""
+def test_an_overlapped_sync_adds_the_agreed_rows_minus_its_own_copy_later(tmp_path):
+    """The overlapped sync's arithmetic, on two real ranks: a copy's move goes out at one point, and at the next
+    point each rank's rows become the agreed rows (the start + 2 x the mean move) plus what that rank learnt in
+    between."""
     script = tmp_path / "overlap.py"
     script.write_text(OVERLAP_SCRIPT)
     r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("ok") == 2, r.stdout           # both ranks got there (their lines may interleave)
+
+
+BLOCKING_SCRIPT = """
+import numpy as np
+from mpi4py import MPI
+from hogwild_w2v.distributed import RankSync
+from hogwild_w2v.worker import CTRL_SLOTS
+comm = MPI.COMM_WORLD
+r, R = comm.Get_rank(), comm.Get_size()
+sync = RankSync(comm, sync_words=10)
+assert sync.gain == min(R, 2) and sync.lr_factor == R / min(R, 2)
+ctrl = np.zeros(CTRL_SLOTS, np.int64)
+sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0)
+mats, _ = sync.agree_start(lambda: ({"w_in": np.full((4, 2), 1.0, np.float32)}, None))
+mats["w_in"] += r + 1.0                               # rank r moves r + 1: the mean move is (R + 1) / 2
+sync.sync(mats, ctrl, 10, 0, False)
+first = 1.0 + min(R, 2) * (R + 1) / 2
+assert np.allclose(mats["w_in"], first), mats["w_in"]
+mats["w_in"] += 1.0                                   # every rank moves 1 from the agreed rows
+sync.advance(ctrl)
+sync.sync(mats, ctrl, 20, 0, False)
+assert np.allclose(mats["w_in"], first + min(R, 2)), mats["w_in"]
+print("ok", r)
+"""
+
+
+@needs_mpi
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_a_sync_moves_rows_twice_the_ranks_mean_move_from_their_last_agreed_value(tmp_path, ranks):
+    """The blocking sync's arithmetic on real ranks: every row becomes its value at the last sync plus k = min(R, 2)
+    times the mean of the ranks' moves since (each rank stepping R / k times as far), counted afresh at each sync."""
+    script = tmp_path / "blocking.py"
+    script.write_text(BLOCKING_SCRIPT)
+    r = subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("ok") == ranks, r.stdout
 
 
 @needs_mpi
@@ -233,7 +272,7 @@ def test_ranks_share_the_chunks_exactly_and_sync_at_the_same_points(ranks):
     """No MPI needed: the schedule alone. Every chunk belongs to exactly one rank; every rank's sync points are the
     same chunk numbers (period multiples, every epoch's end, the end); at each point the ranks' words add up to
     exactly the words of the chunks before it (what makes the point the same in every run, and a checkpoint there
-    one number); and all rows are averaged at epoch ends and every FULL_EVERY-th sync."""
+    one number); and all rows are synced at epoch ends and every FULL_EVERY-th sync."""
     from hogwild_w2v.distributed import FULL_EVERY, TIER_ROWS, RankSync, tier_rows
     from hogwild_w2v.worker import CHUNK_LIMIT, CTRL_SLOTS, local_chunks
     rng = np.random.default_rng(ranks)
@@ -297,9 +336,9 @@ def run_worker_loop(data_dir, cfg, lr_factor):
     return mats
 
 
-def test_a_ranks_workers_step_R_times_as_far(ranks_dir):
-    """Across R ranks every step's learning rate is R x the schedule's (a sync then averages the R replicas): the
-    same run as one machine's at R x --lr and --min-lr."""
+def test_a_ranks_workers_step_lr_factor_times_as_far(ranks_dir):
+    """Across R ranks every step's learning rate is lr_factor (R / 2) x the schedule's: the same run as one
+    machine's at that factor x --lr and --min-lr."""
     from hogwild_w2v.config import TrainConfig
     cfg = TrainConfig(dim=8, epochs=1, seed=2)
     scaled = run_worker_loop(ranks_dir, cfg, lr_factor=4.0)
