@@ -68,8 +68,8 @@ def train_options(fn):
                      help="With --distributed: words each rank trains between two syncs."),
         click.option("--sync-overlap/--no-sync-overlap", default=False,
                      help="With --distributed: the workers train on while the frequent rows are all-reduced (their "
-                          "agreed rows land one period later). Saves the sync's wait; costs quality beyond 2 ranks "
-                          "(docs/DISTRIBUTED.md)."),
+                          "agreed rows land one period later). Saves the sync's wait; cost quality beyond 2 ranks with "
+                          "an earlier sync rule (docs/DISTRIBUTED.md)."),
         click.option("--batch-words", default=TrainConfig.batch_words, type=click.IntRange(min=64),
                      help="Advanced: corpus tokens per kernel call."),
         click.option("--group", default=TrainConfig.group, type=POSITIVE,

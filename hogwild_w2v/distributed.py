@@ -206,11 +206,12 @@ class RankSync:
         return local_words >= self.target
 
     def sync(self, mats, ctrl, local_words, stop_signal, checkpoint_due):
-        """All ranks: set the synced rows of the matrices to base + k x the ranks' mean move (all rows at epoch ends,
-        the end and every FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count, and agree on stops and
-        checkpoints, which are acted on at the next full sync: a point fixed by the corpus position, so that a
-        stopped and resumed run is bit-identical to one that was not stopped, and a checkpoint's replicas are all
-        the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except at a full sync.
+        """All ranks: set the synced rows of the matrices to base + k x the ranks' mean move (all rows at epoch
+        ends, the end and every FULL_EVERY-th sync; a tier of frequent rows otherwise), set the global word count,
+        and agree on stops and checkpoints, which are acted on at the next full sync: a point fixed by the corpus
+        position, so that a stopped and resumed run is bit-identical to one that was not stopped, and a
+        checkpoint's replicas are all the same. Returns (stop signal or 0, checkpoint now?), both 0 / False except
+        at a full sync.
 
         With `overlap` (--sync-overlap) a tier sync does not wait for the other ranks: it copies its rows and
         starts all-reducing its move (copy - base), the word count and the flags (non-blocking), and the workers
@@ -248,12 +249,9 @@ class RankSync:
             sl = self._synced(name, m, full)
             part = m[sl]
             if self.size > 1:                 # base + k x the ranks' mean move, in place on every rank
-                base = self.base[name][sl]
-                part -= base
+                part -= self.base[name][sl]
                 self.comm.Allreduce(MPI.IN_PLACE, part, op=MPI.SUM)
-                part *= np.float32(1.0 / self.lr_factor)
-                part += base
-                base[...] = part
+                self._agreed(name, sl, part)
             self.sync_bytes += part.nbytes
         self.sync_seconds += time.perf_counter() - t0
         return stop, ckpt_now
@@ -280,12 +278,18 @@ class RankSync:
         MPI.Request.Waitall(requests)
         self._agree(ctrl, words, flags, local_at)
         for name, sl, copy, moves in rows:
-            base = self.base[name][sl]
-            moves *= np.float32(1.0 / self.lr_factor)
-            moves += base                          # the agreed rows
-            base[...] = moves
-            moves -= copy
-            mats[name][sl] += moves
+            agreed = self._agreed(name, sl, moves)
+            agreed -= copy
+            mats[name][sl] += agreed
+
+    def _agreed(self, name, sl, moves):
+        """The ranks' summed moves of rows `sl` of matrix `name`, in place -> the agreed rows, base + k x their mean
+        move (sum / (R / k)), which become the rows' new base. Returns `moves`, now the agreed rows."""
+        base = self.base[name][sl]
+        moves *= np.float32(1.0 / self.lr_factor)
+        moves += base
+        base[...] = moves
+        return moves
 
     def poll(self):
         """Let MPI move an overlapped sync's data while the workers train: MPICH progresses non-blocking

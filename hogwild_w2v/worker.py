@@ -88,7 +88,7 @@ def train_chunks(cfg, shared: Shared, *, corpus, offsets, bounds, counts, rng, w
 
     This machine's chunk number c is the run's chunk c x stride + offset (across R machines rank r trains r, r + R,
     ...; on one machine every chunk). Every step's learning rate is the schedule's times `lr_factor` (across R
-    machines R / 2: a sync then moves each row twice the ranks' mean move, distributed.py).
+    machines max(1, R / 2): a sync then moves each row twice the ranks' mean move, distributed.py).
     Returns True when its chunks are all taken and this worker's are done, False on STOP or exit.
     """
     keep_prob = keep_probabilities(counts, cfg.sample) if cfg.sample > 0 else None
