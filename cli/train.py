@@ -76,6 +76,9 @@ def train_options(fn):
                      help="Advanced: center words sharing one set of negatives."),
         click.option("--shared-negatives", default=TrainConfig.shared_negatives, type=POSITIVE,
                      help="Advanced: negatives drawn per group  [default: max(group, negative x (window + 1))]"),
+        click.option("--direction", default=TrainConfig.direction, type=click.Choice(["auto", "center", "context"]),
+                     help="Advanced: which input row predicts in skip-gram negative sampling: context (word2vec.c's "
+                          "order, auto's choice there) or center (the textbook's; auto's for CBOW and --hs)."),
         click.option("--damping/--no-damping", default=TrainConfig.damping,
                      help="Advanced: stop each row's stale batch step at the minimum along it and within a trust "
                           "region (docs/BENCHMARKS.md). Off is plain batched SGD, which can diverge."),
@@ -101,7 +104,7 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
              shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT,
              model=TrainConfig.model, hs=TrainConfig.hs, cbow_mean=None, distributed=False,
-             sync_words=DEFAULT_SYNC_WORDS, sync_overlap=False):
+             sync_words=DEFAULT_SYNC_WORDS, sync_overlap=False, direction=TrainConfig.direction):
     if negative == 0 and not hs:
         raise click.UsageError("--negative 0 needs --hs: with neither negative sampling nor hierarchical softmax "
                                "there is nothing to train")
@@ -110,7 +113,8 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
     cfg = TrainConfig(model=model, hs=hs, cbow_mean=TrainConfig.cbow_mean if cbow_mean is None else cbow_mean,
                       dim=dim, window=window_size, negative=negative, lr=lr, min_lr=min_lr, sample=sample,
                       epochs=epochs, seed=seed, workers=workers or default_workers(), val=val,
-                      batch_words=batch_words, group=group, shared_negatives=shared_negatives, damping=damping)
+                      batch_words=batch_words, group=group, shared_negatives=shared_negatives, damping=damping,
+                      direction=direction)
     sync = None
     if distributed:
         sync = RankSync(mpi_comm(), sync_words, overlap=sync_overlap)

@@ -30,7 +30,7 @@ class TrainConfig:
     group: int = 48                 # center words that share one set of negatives (HogBatch-style)
     shared_negatives: int | None = None  # negatives drawn per group; None: max(group, negative * (window + 1))
     damping: bool = True            # scale a row's stale batch update by its curvature (see sgns.py: stop a step at the minimum)
-    direction: str = "center"       # which input row predicts: center (textbook) | context (word2vec.c)
+    direction: str = "auto"         # which input row predicts: center (textbook) | context (word2vec.c) | auto
     ns_exponent: float = 0.75       # negatives ~ unigram ** ns_exponent
     val: bool = False               # report held-out SGNS loss each epoch
 
@@ -47,6 +47,16 @@ class TrainConfig:
             return self.shared_negatives
         per_center = self.negative if self.model == "cbow" else self.negative * (self.window + 1)
         return max(self.group, per_center)
+
+    @property
+    def input_direction(self) -> str:
+        """The direction the kernel trains: `direction`, with "auto" resolved from the model. Skip-gram with
+        negative sampling only: "context", word2vec.c's order (each context's input row predicts the center's
+        output row), which scored level with or above gensim on the parity grid where the textbook order fell
+        behind (docs/BENCHMARKS.md, rounds 8-9). Hierarchical softmax and CBOW: "center", their only layout."""
+        if self.direction != "auto":
+            return self.direction
+        return "context" if self.model == "sg" and not self.hs else "center"
 
     @property
     def chunk_words(self) -> int:
@@ -66,8 +76,8 @@ class TrainConfig:
             (self.negative >= 0, "--negative must be at least 0"),
             (self.negative >= 1 or self.hs, "--negative 0 needs --hs: there would be no objective to train"),
             (self.cbow_mean or self.model == "cbow", "--cbow-sum only applies to --model cbow"),
-            (self.direction == "center" or (self.model == "sg" and not self.hs),
-             "direction context is a skip-gram negative-sampling experiment"),
+            (self.direction != "context" or (self.model == "sg" and not self.hs),
+             "--direction context is for skip-gram with negative sampling alone (CBOW and --hs: center)"),
             (self.lr > 0, "--lr must be positive"),
             (self.min_lr is None or 0 <= self.min_lr <= self.lr, "--min-lr must be between 0 and --lr"),
             (0 <= self.sample < 1, "--sample must be in [0, 1)"),
@@ -77,7 +87,7 @@ class TrainConfig:
             (self.chunk_batches >= 1, "chunk_batches must be at least 1"),
             (self.group >= 1, "group must be at least 1"),
             (self.shared_negatives is None or self.shared_negatives >= 1, "shared_negatives must be at least 1"),
-            (self.direction in ("center", "context"), "direction must be center or context"),
+            (self.direction in ("auto", "center", "context"), "direction must be auto, center or context"),
             (self.seed >= 0, "--seed must be non-negative"),
         ]
         for ok, message in checks:
@@ -86,7 +96,9 @@ class TrainConfig:
         return self
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """Every field, with the direction resolved: a saved run records what it trained, whatever "auto"
+        means in a later hw2v."""
+        return dict(dataclasses.asdict(self), direction=self.input_direction)
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -101,10 +113,11 @@ class TrainConfig:
         return cls(**data)
 
     # Settings that change what the matrices mean; a checkpoint may only resume under the same values.
-    # (lr, epochs, workers and damping only change how the optimiser goes on from there.)
+    # (lr, epochs, workers and damping only change how the optimiser goes on from there; direction "auto"
+    # continues in the checkpoint's direction, resume.adopt_checkpoint_settings.)
     MODEL_KEYS = ("model", "hs", "cbow_mean", "dim", "window", "negative", "sample", "ns_exponent", "group",
                   "shared_negatives", "batch_words", "direction")
-    # (chunk_batches is not one: it only cuts the work; a resumed run keeps the checkpoint's, resume.adopt_chunking)
+    # (chunk_batches is not one: it only cuts the work; a resumed run keeps the checkpoint's, as above)
 
 
 def learning_rate(cfg: TrainConfig, words_done: int, total_words: int) -> float:

@@ -27,7 +27,7 @@ MATRICES = ("w_in", "w_out", "w_hs")     # in this order in checkpoints and shar
 def batch_for(cfg: TrainConfig, tokens, sent, keep_prob, cdf, rng):
     """The batch of one chunk in this model's layout, at `cfg`'s window, negatives and blocks (`make_batch`)."""
     return make_batch(tokens, sent, keep_prob, cdf, rng, window=cfg.window, negative=cfg.negative, group=cfg.group,
-                      shared_negatives=cfg.negatives_per_block, direction=cfg.direction, model=cfg.model)
+                      shared_negatives=cfg.negatives_per_block, direction=cfg.input_direction, model=cfg.model)
 
 
 def matrix_shapes(cfg: TrainConfig, vocab_size: int) -> dict:

@@ -5,8 +5,11 @@ Naming, fixed once for the whole project:
   * `w_out` (V, d): output vectors ("context", word2vec.c's syn1neg) of the words around it.
 Skip-gram predicts the context from the center: score(center i, context j) = w_in[t_i] . w_out[t_j].
 (word2vec.c swaps the roles inside its loop - syn0 of the context predicts syn1neg of the center - which is the
-same objective summed over the same pairs; `make_batch(direction="context")` builds that order, measured no
-better: docs/BENCHMARKS.md.)
+same objective summed over the same pairs, but not the same batched optimiser: `make_batch(direction="context")`
+builds that order, in which the block's shared negatives meet the span's input rows rather than its G centers'.
+It is skip-gram NS's default (`TrainConfig.input_direction`): level with or above gensim on the parity grid, where
+the center's order fell behind on the semantic half: docs/BENCHMARKS.md, rounds 8-9. Below, "center" and
+"context" name the layout of the center's order; in the context's, in_ids is the span and out_ids the centers.)
 
 Batch layout (see `batching.make_batch`): a batch is `nb` blocks of `G` consecutive kept center words. Block b
 reads the output rows of its span of G + 2*window positions (every possible context of its centers) followed by

@@ -33,7 +33,7 @@ from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_err
 from .models import MATRICES, start_loss, tree_for
 from .outputs import output_paths, run_identity, save_outputs
 from .progress import Progress
-from .resume import adopt_chunking, finished_run, rng_states, starting_point, words_done
+from .resume import adopt_checkpoint_settings, finished_run, rng_states, starting_point, words_done
 from .shm import SharedArrays
 from .spawn import start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
 from .validation import mean_loss, plan_validation
@@ -139,7 +139,7 @@ class Coordinator:
         else:
             mats0, state = start()
         if state:                # the corpus stays cut as the checkpoint's run cut it (its chunk numbers)
-            cfg = self.cfg = adopt_chunking(cfg, state)
+            cfg = self.cfg = adopt_checkpoint_settings(cfg, state)
         bounds = chunk_bounds(offsets[:train_sents + 1], cfg.chunk_words)
         total_chunks = cfg.epochs * (len(bounds) - 1)
         self.step = state["step"] if state else 0

@@ -236,6 +236,9 @@ def test_matrix_shapes_and_start_loss_follow_the_model():
     (dict(negative=0), "--negative 0 needs --hs"),
     (dict(model="bow"), "unknown --model 'bow'"),
     (dict(cbow_mean=False), "--cbow-sum only applies to --model cbow"),
+    (dict(model="cbow", direction="context"), "--direction context is for skip-gram with negative sampling alone"),
+    (dict(hs=True, direction="context"), "--direction context is for skip-gram with negative sampling alone"),
+    (dict(direction="centre"), "direction must be auto, center or context"),
 ])
 def test_contradictory_model_settings_are_one_line_errors(kwargs, needle):
     with pytest.raises(HW2VError, match=needle):

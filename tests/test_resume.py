@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from hogwild_w2v.cli import main
 from hogwild_w2v.config import TrainConfig, learning_rate
 from hogwild_w2v.data import open_data
+from hogwild_w2v.errors import HW2VError
 from hogwild_w2v.trainer import Coordinator, Interrupted
 
 from conftest import planted_text, preprocessed_dir, python_cmd
@@ -153,4 +154,27 @@ def test_a_checkpoint_resumes_under_the_chunking_that_numbered_it(planted_dir, t
     info = Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5), quiet=True,
                        resume=True).run()
     assert info["config"]["chunk_batches"] == 1
+    assert info["words_done"] == epochs * open_data(planted_dir).tokens
+
+
+def test_a_checkpoint_goes_on_in_the_direction_it_was_trained_in(planted_dir, tmp_path):
+    """Skip-gram NS's "auto" direction was the center's before it became word2vec.c's (the context's): a checkpoint
+    written in the center's goes on in it under "auto", and records it; naming the other direction is refused."""
+    assert TrainConfig().input_direction == "context" and TrainConfig().to_dict()["direction"] == "context"
+    assert TrainConfig(model="cbow").input_direction == "center" == TrainConfig(hs=True).input_direction
+    prefix, epochs = str(tmp_path / "v"), 150
+    coord = Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, direction="center"),
+                        quiet=True, checkpoint_every=1000)
+    timer = stop_after(coord, 0.8)
+    try:
+        with pytest.raises(Interrupted):
+            coord.run()
+    finally:
+        timer.cancel()
+    with pytest.raises(HW2VError, match="^cannot resume: direction was center in the checkpoint, now context$"):
+        Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, direction="context"),
+                    quiet=True, resume=True).run()
+    info = Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5), quiet=True,
+                       resume=True).run()
+    assert info["config"]["direction"] == "center"
     assert info["words_done"] == epochs * open_data(planted_dir).tokens
