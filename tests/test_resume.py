@@ -34,6 +34,17 @@ def stop_after(coord, seconds):
     return timer
 
 
+def checkpoint_then_stop(data_dir, prefix, cfg):
+    """Train `cfg` until a timer stops it, leaving its checkpoint (the run must last longer than 0.8 s)."""
+    coord = Coordinator(data_dir, prefix, cfg, quiet=True, checkpoint_every=1000)
+    timer = stop_after(coord, 0.8)
+    try:
+        with pytest.raises(Interrupted):
+            coord.run()
+    finally:
+        timer.cancel()
+
+
 @pytest.mark.parametrize("workers_seq, seed", [((1, 2, 1), 0), ((2, 1, 2), 1), ((2, 2, 1), 2)])
 def test_any_stop_points_and_worker_counts_train_exactly_the_epochs_asked(planted_dir, tmp_path, workers_seq,
                                                                          seed):
@@ -143,14 +154,7 @@ def test_a_checkpoint_resumes_under_the_chunking_that_numbered_it(planted_dir, t
     assert TrainConfig.from_dict({k: v for k, v in TrainConfig().to_dict().items()
                                   if k != "chunk_batches"}).chunk_batches == 1
     prefix, epochs = str(tmp_path / "v"), 150
-    old = TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, chunk_batches=1)
-    coord = Coordinator(planted_dir, prefix, old, quiet=True, checkpoint_every=1000)
-    timer = stop_after(coord, 0.8)
-    try:
-        with pytest.raises(Interrupted):
-            coord.run()
-    finally:
-        timer.cancel()
+    checkpoint_then_stop(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, chunk_batches=1))
     info = Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5), quiet=True,
                        resume=True).run()
     assert info["config"]["chunk_batches"] == 1
@@ -163,14 +167,7 @@ def test_a_checkpoint_goes_on_in_the_direction_it_was_trained_in(planted_dir, tm
     assert TrainConfig().input_direction == "context" and TrainConfig().to_dict()["direction"] == "context"
     assert TrainConfig(model="cbow").input_direction == "center" == TrainConfig(hs=True).input_direction
     prefix, epochs = str(tmp_path / "v"), 150
-    coord = Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, direction="center"),
-                        quiet=True, checkpoint_every=1000)
-    timer = stop_after(coord, 0.8)
-    try:
-        with pytest.raises(Interrupted):
-            coord.run()
-    finally:
-        timer.cancel()
+    checkpoint_then_stop(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, direction="center"))
     with pytest.raises(HW2VError, match="^cannot resume: direction was center in the checkpoint, now context$"):
         Coordinator(planted_dir, prefix, TrainConfig(dim=16, epochs=epochs, workers=1, seed=5, direction="context"),
                     quiet=True, resume=True).run()
