@@ -26,15 +26,13 @@ def check_resumable(state, cfg, data, train_sents, flag_names=None):
         raise HW2VError("cannot resume: the checkpoint was written by an earlier hw2v (fixed worker shares); "
                         "start over with --force")
     saved = TrainConfig.from_dict(state["config"])
+    cfg = adopt_checkpoint_settings(cfg, state)      # what the run would go on with ("auto" -> the checkpoint's)
     names = flag_names or {}
     for key in TrainConfig.MODEL_KEYS:
-        if key == "direction" and cfg.direction == "auto":
-            continue                            # goes on in the checkpoint's: adopt_checkpoint_settings
-        was, now = ((saved.input_direction, cfg.input_direction) if key == "direction"
-                    else (getattr(saved, key), getattr(cfg, key)))
-        if was != now:
+        if getattr(saved, key) != getattr(cfg, key):
             flag = names.get(key, key)          # the flag under the CLI, the TrainConfig field from Python
-            raise HW2VError(f"cannot resume: {flag} was {was} in the checkpoint, now {now}")
+            raise HW2VError(f"cannot resume: {flag} was {getattr(saved, key)} in the checkpoint, "
+                            f"now {getattr(cfg, key)}")
     if state["vocab_sha256"] != data.vocab_sha256:
         raise HW2VError("cannot resume: the vocabulary differs from the checkpoint's")
     if state["train_tokens"] != int(data.offsets[train_sents]):
@@ -46,12 +44,14 @@ def check_resumable(state, cfg, data, train_sents, flag_names=None):
 
 
 def adopt_checkpoint_settings(cfg, state):
-    """`cfg` with the checkpoint's `chunk_batches` and direction: a chunk number means a place in the corpus only
-    under the chunking that counted it (checkpoints written before chunks held several kernel calls have 1), and a
-    run goes on in the direction it was trained in (checkpoints written before skip-gram's "auto" meant word2vec.c's
-    direction were trained in the center's)."""
+    """`cfg` with the checkpoint's `chunk_batches`, and its direction where `cfg` says "auto": a chunk number means a
+    place in the corpus only under the chunking that counted it (checkpoints written before chunks held several
+    kernel calls have 1), and a run goes on in the direction it was trained in (checkpoints written before
+    skip-gram's "auto" meant word2vec.c's direction were trained in the center's). A direction named outright is
+    kept, for check_resumable to compare."""
     saved = TrainConfig.from_dict(state["config"])
-    return dataclasses.replace(cfg, chunk_batches=saved.chunk_batches, direction=saved.input_direction)
+    direction = saved.input_direction if cfg.direction == "auto" else cfg.direction
+    return dataclasses.replace(cfg, chunk_batches=saved.chunk_batches, direction=direction)
 
 
 def words_done(next_chunk, bounds, offsets, train_tokens):
