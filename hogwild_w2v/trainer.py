@@ -35,7 +35,7 @@ from .outputs import output_paths, run_identity, save_outputs
 from .progress import Progress
 from .resume import adopt_checkpoint_settings, finished_run, rng_states, starting_point, words_done
 from .shm import SharedArrays
-from .spawn import start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
+from .spawn import PipeLock, start_resource_tracker_ignoring_sighup, start_workers, stop_workers, tree_rss
 from .validation import mean_loss, plan_validation
 from .worker import (CHUNK_LIMIT, COMMAND, CTRL_SLOTS, DONE, GENERATION, LR_SCALE, NEXT_CHUNK, PAUSE, RUN, STATUS,
                      WORDS, lr_words)
@@ -154,7 +154,7 @@ class Coordinator:
                             "progress": ((n, 2), np.int64), "losses": ((n, 2), np.float64),
                             "ctrl": ((CTRL_SLOTS,), np.int64)})
         ctx = mp.get_context("spawn")
-        queue, lock = ctx.Queue(), ctx.Lock()
+        lock, queue = PipeLock(ctx), None
         procs, old_handlers, progress = [], {}, None
         try:                               # from here on every way out unlinks the shared memory
             a = shm.arrays
@@ -178,15 +178,17 @@ class Coordinator:
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
             stride, offset, lr_factor = ((self.sync.size, self.sync.rank, self.sync.lr_factor) if self.sync
                                          else (1, 0, 1.0))
-            procs = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n, offset), shm.spec,
-                                  total_words, queue, lock, stride, offset, lr_factor)
+            procs, queue = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n, offset), shm.spec,
+                                         total_words, lock, stride, offset, lr_factor)
             run = _Run(shm, procs, queue, progress, len(bounds) - 1, total_words, train_tokens, val_batches,
                        words_at_start, state)
             return self._loop(run)
         finally:
             stop_workers(procs, shm.arrays.get("ctrl"))
             shm.close()                    # first: nothing below may stop the segments being unlinked
-            queue.close()
+            if queue is not None:
+                queue.close()
+            lock.close()
             if progress is not None:
                 progress.close()
             for sig, handler in old_handlers.items():

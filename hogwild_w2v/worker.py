@@ -11,6 +11,7 @@ finished before it pauses, so a pause is a consistent point to checkpoint.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -146,9 +147,9 @@ def worker_main(spec: WorkerSpec, queue, lock):
     try:
         _worker(spec, queue, lock)
     except Exception as exc:           # noqa: BLE001 - anything at all must reach the coordinator
-        queue.put(("error", spec.wid, -1, f"{type(exc).__name__}: {exc}"))
-        queue.close()
-        queue.join_thread()
+        with contextlib.suppress(OSError):  # the coordinator may be gone (a broken pipe): nobody to tell
+            queue.put(("error", spec.wid, -1, f"{type(exc).__name__}: {exc}"))
+            queue.close()
         os._exit(1)
 
 

@@ -1,4 +1,5 @@
 """Training end to end: determinism, planted structure, Hogwild, signals, crashes, checkpoints and resume."""
+import contextlib
 import json
 import os
 import signal
@@ -190,6 +191,34 @@ def test_killed_coordinator_leaves_no_process_or_segment(planted_dir, tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(open(run + "_config.json").read())["resumed_from_step"] >= 1
 
+
+
+def shm_files_mapped(procs):
+    """The /dev/shm files the processes map: shared-memory segments and POSIX semaphores (`sem.*`)."""
+    paths = set()
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            paths |= {m.path.split(" (deleted)")[0] for m in p.memory_maps() if m.path.startswith("/dev/shm/")}
+    return paths
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no /dev/shm here")
+def test_killing_the_whole_process_group_leaves_nothing_in_dev_shm(planted_dir, tmp_path):
+    """SIGKILL to every process of a run at once (a batch system's job kill, `kill -9 -PGID`): the resource
+    tracker dies too, so nothing can clean up afterwards. No file the run had mapped from /dev/shm may be left:
+    the segments' names are gone once the workers attach, and the lock and channels are pipes, not named
+    semaphores (which `multiprocessing.Lock` and `Queue` are under the spawn start method)."""
+    run = str(tmp_path / "run")
+    proc = run_cli(long_args(planted_dir, run, 60, workers=2), start_new_session=True)
+    wait_for_progress(proc, run, 0.3)
+    procs = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    mapped = shm_files_mapped(procs)
+    assert proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    gone, alive = psutil.wait_procs(procs, timeout=15)
+    assert not alive
+    assert not [p for p in mapped if os.path.exists(p)], mapped
 
 
 def test_corrupt_checkpoint_is_skipped_and_mismatch_is_refused(planted_dir, tmp_path):
