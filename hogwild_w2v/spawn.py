@@ -98,8 +98,8 @@ class Inbox:
                     conn.close()
             if deadline is not None and time.monotonic() >= deadline:
                 break
-        if deadline is not None and self._conns == [] and time.monotonic() < deadline:
-            time.sleep(deadline - time.monotonic())    # as a queue that nobody writes to any more
+        if deadline is not None and not self._conns:
+            time.sleep(max(0.0, deadline - time.monotonic()))    # as a queue nobody writes to any more
         raise queue_mod.Empty
 
     def get_nowait(self):
