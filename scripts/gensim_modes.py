@@ -20,42 +20,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(__file__))
 from analogy_ranks import reorder  # noqa: E402  (every tool scored in hw2v's row order)
-from parity import decode  # noqa: E402  (the harness's text dump)
+from parity import GENSIM, decode, score  # noqa: E402  (the harness's gensim run, text dump, scores)
 
 from hogwild_w2v.data import open_data  # noqa: E402
-from hogwild_w2v.evaluate import BUNDLED, evaluate_analogies, evaluate_pairs  # noqa: E402
+from hogwild_w2v.evaluate import BUNDLED  # noqa: E402
 from hogwild_w2v.vectors import Vectors  # noqa: E402
 
-GENSIM = r"""
-import sys, json
-from gensim.models import Word2Vec
-from gensim.models.word2vec import LineSentence
-text, mode, out, s = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-m = Word2Vec(sg=1, negative=s["negative"], vector_size=s["dim"], window=s["window"], min_count=1, sample=s["sample"],
-             alpha=0.025, min_alpha=s["min_alpha"], workers=1, seed=s["seed"], shrink_windows=s["shrink"])
-if mode == "iterable":
-    m.build_vocab(LineSentence(text))
-    m.train(LineSentence(text), total_examples=m.corpus_count, epochs=s["epochs"])
-else:
-    m.build_vocab(corpus_file=text)
-    m.train(corpus_file=text, total_words=m.corpus_total_words, total_examples=m.corpus_count, epochs=s["epochs"])
-m.wv.save_word2vec_format(out)
-"""
-
-COLUMNS = ("total", "semantic", "syntactic", "ws353")
+COLUMNS = ("total", "sem", "syn", "ws353")      # score()'s keys: analogy total, semantic, syntactic; WS353
 
 
 def run(args, text, words, mode, seed):
     out = os.path.join(args.work, f"{mode}-{seed}.txt")
-    s = {"negative": args.negative, "dim": args.dim, "window": args.window, "sample": args.sample,
-         "min_alpha": args.min_alpha, "seed": seed, "shrink": not args.fixed_windows, "epochs": args.epochs}
-    subprocess.run([args.bench_python, "-c", GENSIM, text, mode, out, json.dumps(s)], check=True,
-                   capture_output=True)
+    s = dict(negative=args.negative, dim=args.dim, window=args.window, sample=args.sample, min_alpha=args.min_alpha,
+             shrink_windows=not args.fixed_windows, workers=1, seed=seed, epochs=args.epochs, gensim_input=mode)
+    subprocess.run([args.bench_python, "-c", GENSIM, text, out, json.dumps(s)], check=True, capture_output=True)
     vec = reorder(Vectors.load(out), words)
     os.remove(out)
-    a = evaluate_analogies(vec, BUNDLED["analogies"])
-    return {"total": 100 * a["total"]["accuracy"], "semantic": 100 * a["semantic"]["accuracy"],
-            "syntactic": 100 * a["syntactic"]["accuracy"], "ws353": evaluate_pairs(vec, BUNDLED["pairs"])["spearman"]}
+    return score(vec, BUNDLED["analogies"], BUNDLED["pairs"])
 
 
 def main():

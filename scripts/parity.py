@@ -71,7 +71,8 @@ text, out, s = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 iterable = s.get("gensim_input") == "iterable"
 m = Word2Vec(sg=int(s.get("model", "sg") == "sg"), hs=int(s.get("hs", False)), negative=s["negative"],
              cbow_mean=int(s.get("cbow_mean", True)), vector_size=s["dim"], window=s["window"], min_count=1,
-             sample=s["sample"], alpha=0.025, min_alpha=0.0001, workers=s["workers"], seed=s["seed"])
+             sample=s["sample"], alpha=0.025, min_alpha=s.get("min_alpha", 0.0001), workers=s["workers"],
+             seed=s["seed"], shrink_windows=s.get("shrink_windows", True))
 t = time.perf_counter()
 if iterable:        # the global lr schedule; slower (sentences pass through Python)
     m.build_vocab(LineSentence(text))
