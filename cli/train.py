@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 import click
 import psutil
 
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, CollectiveError, RankSync, launched_by_mpi, mpi_comm
-from hogwild_w2v.errors import HW2VError
+from hogwild_w2v.errors import HW2VError, describe_os_error
 from hogwild_w2v.health import STALL_TIMEOUT
 from hogwild_w2v.trainer import Interrupted, train as run_train
 
@@ -153,7 +154,14 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, sync=None, **options):
         sys.exit(128 + stop.signum)
     except KeyboardInterrupt:
         err("Aborted; shared memory released. The last checkpoint, if any, is intact.")
+        if sync is not None and sync.size > 1:
+            sync.abort(130)
         sys.exit(130)
+    except Exception as exc:           # noqa: BLE001 - one rank's surprise (a bug, an OSError, no memory)
+        if sync is None or sync.size == 1:
+            raise
+        err(f"Error: rank {sync.rank}: {unexpected(exc)}")
+        sync.abort(1)                  # the other ranks would otherwise wait for this one at the next sync for ever
     if not lead:
         return info
     if info.get("already_complete"):
@@ -163,6 +171,15 @@ def train_and_report(data_dir, prefix, cfg, quiet=False, sync=None, **options):
         written = ", ".join(os.path.basename(p) for p in info["outputs"])
         err(f"trained {info['epochs_done']:.2f} epochs at {info['words_per_s']:,.0f} words/s; wrote {written}")
     return info
+
+
+def unexpected(exc):
+    """An exception the library did not turn into a one-line error, as one line: what, and where it was raised."""
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno} in {tb[-1].name})" if tb else ""
+    return f"unexpected {type(exc).__name__}: {exc}{where}"
 
 
 @main.command(context_settings={"show_default": True})

@@ -34,7 +34,8 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   writes the checkpoint, and on a stop every rank exits 128 + the signal number.
 * **Faults.** A rank that dies ends the job through MPI (mpiexec ends the other ranks); each rank's shared-memory
   names are gone once its workers attached (shm.unlink_names) and its workers leave when their coordinator is
-  gone. An error found on one rank alone is printed by that rank and ends every rank (`abort`).
+  gone. An error found on one rank alone, or anything it raises (cli/train.py), is printed by that rank
+  and ends every rank (`abort`).
 
 What the sync costs, and quality against the number of ranks: docs/DISTRIBUTED.md.
 """

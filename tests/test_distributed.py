@@ -256,6 +256,38 @@ def test_an_error_on_a_rank_ends_every_rank_with_its_line(ranks_dir, tmp_path):
     assert not os.path.exists(tmp_path / "v_center.npy")
 
 
+INJECT = """
+import sys
+from hogwild_w2v import distributed
+real_sync = distributed.RankSync.sync
+def sync(self, *args, **kwargs):
+    if self.rank == 1 and self.syncs == 2:
+        raise {exc}
+    return real_sync(self, *args, **kwargs)
+distributed.RankSync.sync = sync
+from hogwild_w2v.cli import main
+main(sys.argv[1:], prog_name="hw2v")
+"""
+
+
+@needs_mpi
+@pytest.mark.parametrize("exc, line", [("RuntimeError('planted')", "unexpected RuntimeError: planted (at "),
+                                       ("OSError(28, 'No space left on device', '/x/y')",
+                                        "No space left on device '/x/y'")])
+def test_a_surprise_on_one_rank_ends_every_rank(ranks_dir, tmp_path, exc, line):
+    """Not only the library's own errors: anything one rank raises alone (a bug, an OSError, no memory) ends the job
+    with one line, rather than leaving the other ranks waiting at the next sync for ever (as a traceback on rank 1
+    did: the job hung until killed)."""
+    t0 = time.time()
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, "-c", INJECT.format(exc=exc),
+                        *train_args(ranks_dir, str(tmp_path / "v"), epochs=20)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and time.time() - t0 < 60
+    assert f"Error: rank 1: {line}" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not os.path.exists(tmp_path / "v_center.npy")
+
+
 class FakeComm:
     def __init__(self, rank, size):
         self.rank, self.size = rank, size
