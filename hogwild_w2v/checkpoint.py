@@ -18,6 +18,7 @@ from .fileutil import fsync_path, sha256_file
 
 PREFIX = "ckpt-"
 STATE = "state.json"
+EXTRA = "sync_"          # arrays kept beside the model's matrices (distributed.RankSync.history_arrays), not matrices
 
 
 def save(ckpt_dir, step, mats, state, keep=2):
@@ -77,7 +78,8 @@ def verify(path):
 
 
 def load_latest(ckpt_dir, warn=lambda msg: None):
-    """(path, matrices (name -> array), state) of the newest intact checkpoint, or None if there is none."""
+    """(path, matrices (name -> array), state) of the newest intact checkpoint, or None if there is none. Arrays
+    named EXTRA... are not matrices: they are in state["extra_arrays"]."""
     for path in reversed(list_checkpoints(ckpt_dir)):
         reason = verify(path)
         if reason:
@@ -87,5 +89,9 @@ def load_latest(ckpt_dir, warn=lambda msg: None):
             state = json.load(fh)
         with open(os.path.join(path, "manifest.json")) as fh:
             names = [n[:-len(".npy")] for n in json.load(fh) if n.endswith(".npy")]
-        return path, {name: np.load(os.path.join(path, f"{name}.npy")) for name in names}, state
+        arrays = {name: np.load(os.path.join(path, f"{name}.npy")) for name in names}
+        extra = {name: arrays.pop(name) for name in list(arrays) if name.startswith(EXTRA)}
+        if extra:
+            state["extra_arrays"] = extra
+        return path, arrays, state
     return None

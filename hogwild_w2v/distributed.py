@@ -26,6 +26,16 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   frequent rows, 2^j the largest power of two dividing k (pWord2Vec's tiers), and every row at every
   FULL_EVERY-th sync, epoch end and the run's end. The Huffman tree's inner nodes (`--hs`) are tiered from the
   root end, where the frequent words' paths run.
+* **The settled rows** (since the eleventh session). The most frequent rows settle within a period: every rank
+  takes them to the minimum of its own terms, and k x the mean move then sends them as far past it as they started
+  (their agreed moves point opposite ways from one sync to the next: cosine -0.83 for the 16 most frequent input
+  rows at 4 ranks). A row whose word occurs at least SETTLED_OCCURRENCES times in each rank's period (~250 rows of
+  the bench corpus at the default period; never more than TIER_ROWS, which every sync covers) is instead set to
+  the ranks' mean end point, where they settled, plus the part of its minimum's drift that no rank saw: each rank's
+  minimum moved with that rank's own share of the other rows' moves, lr_factor / R of what the sync gives them, so
+  (1 - lr_factor / R) x the drift is added, the drift being the mean end point's move from one sync to the next
+  averaged over about 10 periods (DRIFT_DECAY). This history is part of the checkpoint (checkpoint.EXTRA arrays),
+  so resume stays bit-identical. Measured against k x the mean move: docs/DISTRIBUTED.md.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
@@ -48,13 +58,17 @@ import time
 
 import numpy as np
 
+from .checkpoint import EXTRA        # checkpoint arrays of the settled rows' history: sync_end.w_in.npy, ...
 from .errors import HW2VError
 from .worker import CHUNK_LIMIT, LR_BASE, LR_LOCAL, LR_SCALE, local_chunks
 
 TIER_ROWS = 1024              # the smallest tier: the most frequent rows, synced every time
 MOVE_GAIN = 2                 # k: a sync moves a row k x the ranks' mean move (module docstring)
+SETTLED_OCCURRENCES = 10      # a row whose word occurs this often in each rank's period settles within it (docstring)
+DRIFT_DECAY = 0.9             # the settled rows' drift: their agreed value's move per period, averaged over ~10 periods
 FULL_EVERY = 8                # every 8th periodic sync covers every row: where checkpoints and stops happen
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
+SETTLING = ("w_in", "w_out")  # the matrices whose rows are words (w_hs's are Huffman nodes)
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
 
 
@@ -90,6 +104,20 @@ def file_sha256(path, block=1 << 22):
     return h.hexdigest()
 
 
+def settled_rows(counts, period_words):
+    """How many of the most frequent rows settle within a period: those whose word occurs, on average, at least
+    SETTLED_OCCURRENCES times in each rank's `period_words` (never more than the tier synced every time)."""
+    c = np.asarray(counts, dtype=np.float64)
+    return int(min(np.count_nonzero(c * (period_words / max(c.sum(), 1.0)) >= SETTLED_OCCURRENCES), TIER_ROWS))
+
+
+def history_from(arrays):
+    """The settled rows' history (RankSync.history) from a checkpoint's arrays (RankSync.history_arrays)."""
+    ends = {k[len(EXTRA) + 4:]: v for k, v in arrays.items() if k.startswith(EXTRA + "end.")}
+    return {name: (end, arrays[f"{EXTRA}drift.{name}"]) for name, end in ends.items()
+            if f"{EXTRA}drift.{name}" in arrays}
+
+
 def tier_slice(name, rows, n):
     """The rows of matrix `name` (n rows) that a sync of `rows` rows covers."""
     if rows >= n:
@@ -116,6 +144,8 @@ class RankSync:
         self.sync_seconds = 0.0
         self.sync_bytes = 0
         self.pending_stop, self.pending_checkpoint = 0, False
+        self.settled = 0                      # the most frequent rows, that settle within a period (plan)
+        self.history = {}                     # their ranks' mean end point at the last sync and drift, by matrix
 
     @property
     def gain(self):
@@ -158,6 +188,7 @@ class RankSync:
         for k in sorted(mats):
             self.comm.Bcast(mats[k], root=0)
         self.keep_base(mats)
+        self.history = history_from((state or {}).get("extra_arrays", {}))
         return mats, state
 
     def keep_base(self, mats):
@@ -165,13 +196,16 @@ class RankSync:
         (none with one rank, which syncs nothing)."""
         self.base = {k: m.copy() for k, m in mats.items()} if self.size > 1 else None
 
-    def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start):
+    def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start, counts=None):
         """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
-        learning-rate count (`ctrl`). Returns (first local chunk, number of local chunks)."""
+        learning-rate count (`ctrl`); with the vocabulary's `counts` (frequency order), which rows settle within a
+        period. Returns (first local chunk, number of local chunks)."""
         self.n_chunks = len(bounds) - 1
         self.total = epochs * self.n_chunks
         self.sizes = np.diff(np.asarray(offsets)[np.asarray(bounds)]).astype(np.int64)   # raw words of each chunk
         self.period = self.size * max(1, round(self.sync_words / chunk_words))             # run chunks a period
+        if counts is not None and self.size > 1:
+            self.settled = settled_rows(counts, self.period // self.size * chunk_words)
         self.start_local = local_chunks(next_chunk, self.size, self.rank)
         self.point = next_chunk
         self.target = 0                       # this rank's words from its start to the current sync point
@@ -285,12 +319,36 @@ class RankSync:
 
     def _agreed(self, name, sl, moves):
         """The ranks' summed moves of rows `sl` of matrix `name`, in place -> the agreed rows, base + k x their mean
-        move (sum / (R / k)), which become the rows' new base. Returns `moves`, now the agreed rows."""
+        move (sum / (R / k)), except the settled rows: the ranks' mean end point plus (1 - lr_factor / R) x their
+        drift (`settled_value`). The agreed rows become the new base. Returns `moves`, now the agreed rows."""
         base = self.base[name][sl]
+        n = min(self.settled, moves.shape[0]) if name in SETTLING and not sl.start else 0
+        if n:
+            settled = self.settled_value(name, base[:n] + moves[:n] * np.float32(1.0 / self.size))
         moves *= np.float32(1.0 / self.lr_factor)
         moves += base
+        if n:
+            moves[:n] = settled
         base[...] = moves
         return moves
+
+    def settled_value(self, name, end):
+        """The settled rows' agreed value from `end`, the ranks' mean end point: end + (1 - lr_factor / R) x the
+        drift, an average (DRIFT_DECAY) of how far `end` moved from one sync to the next (module docstring)."""
+        last = self.history.get(name)
+        if last is None or last[0].shape != end.shape:      # the first sync, or a checkpoint of another period
+            drift = np.zeros_like(end)
+        else:
+            drift = DRIFT_DECAY * last[1] + (1 - DRIFT_DECAY) * (end - last[0])
+        self.history[name] = (end, drift)
+        return end + np.float32(1.0 - self.lr_factor / self.size) * drift
+
+    def history_arrays(self):
+        """What a checkpoint keeps of the settled rows' history (resume is bit-identical with it): name -> array."""
+        out = {}
+        for name, (end, drift) in sorted(self.history.items()):
+            out[f"{EXTRA}end.{name}"], out[f"{EXTRA}drift.{name}"] = end, drift
+        return out
 
     def poll(self):
         """Let MPI move an overlapped sync's data while the workers train: MPICH progresses non-blocking
@@ -312,7 +370,7 @@ class RankSync:
 
     def summary(self, mats):
         """What PREFIX_config.json records about the ranks (after the last, full sync)."""
-        return {"ranks": self.size, "syncs": self.syncs, "sync_seconds": self.comm.allgather(self.sync_seconds),
+        return {"ranks": self.size, "syncs": self.syncs, "settled_rows": self.settled, "sync_seconds": self.comm.allgather(self.sync_seconds),
                 "sync_bytes_per_rank": self.sync_bytes, "sync_words": self.sync_words, "sync_overlap": self.overlap,
                 "replicas_identical": self.replicas_identical(mats)}
 

@@ -168,7 +168,7 @@ class Coordinator:
             ctrl[LR_SCALE] = 1
             if self.sync:                  # this rank's chunks; words counted from 0, lr on the global count
                 ctrl[NEXT_CHUNK], _ = self.sync.plan(bounds, offsets[:train_sents + 1], cfg.epochs, next_chunk,
-                                                     cfg.chunk_words, ctrl, words_at_start)
+                                                     cfg.chunk_words, ctrl, words_at_start, data.counts)
             else:
                 ctrl[NEXT_CHUNK], ctrl[CHUNK_LIMIT] = next_chunk, total_chunks
                 a["progress"][0, WORDS] = words_at_start
@@ -270,7 +270,8 @@ class Coordinator:
         a["ctrl"][COMMAND] = RUN
         paused = time.perf_counter() - t0
         try:
-            path = ckpt.save(self.ckpt_dir, self.step + 1, snapshot, state, self.keep)
+            extra = self.sync.history_arrays() if self.sync else {}    # the settled rows' history, across machines
+            path = ckpt.save(self.ckpt_dir, self.step + 1, {**snapshot, **extra}, state, self.keep)
             self.step += 1
         except OSError as exc:             # a full disk, a read-only folder: the previous checkpoint stays valid
             run.progress.warning(f"checkpoint not written ({describe_os_error(exc)}); the previous one stays "

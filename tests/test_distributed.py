@@ -3,6 +3,7 @@ mpi4py and the MPICH wheels); skipped where that is not installed."""
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 from hogwild_w2v import checkpoint as ckpt
 from hogwild_w2v.cli import main
+from hogwild_w2v.distributed import TIER_ROWS, settled_rows
 
 from conftest import planted_text, preprocessed_dir, python_cmd, topic_score, topical_zipf_text
 
@@ -36,6 +38,16 @@ def train_args(data_dir, prefix, epochs=6, extra=()):
 def mpirun(n, args, **kw):
     return subprocess.run([MPIEXEC, "-n", str(n), *python_cmd(), *args], capture_output=True, text=True,
                           timeout=300, **kw)
+
+
+def run_script(tmp_path, text, ranks):
+    """Run a script of collective arithmetic on `ranks` real ranks; each prints "ok" when its checks pass."""
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    r = subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("ok") == ranks, r.stdout       # every rank got there (their lines may interleave)
 
 
 def ours(pids):
@@ -109,11 +121,7 @@ def test_an_overlapped_sync_adds_the_agreed_rows_minus_its_own_copy_later(tmp_pa
     """The overlapped sync's arithmetic, on two real ranks: a copy's move goes out at one point, and at the next
     point each rank's rows become the agreed rows (the start + 2 x the mean move) plus what that rank learnt in
     between."""
-    script = tmp_path / "overlap.py"
-    script.write_text(OVERLAP_SCRIPT)
-    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.count("ok") == 2, r.stdout           # both ranks got there (their lines may interleave)
+    run_script(tmp_path, OVERLAP_SCRIPT, 2)
 
 
 BLOCKING_SCRIPT = """
@@ -140,17 +148,59 @@ print("ok", r)
 """
 
 
+SETTLED_SCRIPT = """
+import numpy as np
+from mpi4py import MPI
+from hogwild_w2v.distributed import DRIFT_DECAY, RankSync
+from hogwild_w2v.worker import CTRL_SLOTS
+comm = MPI.COMM_WORLD
+r, R = comm.Get_rank(), comm.Get_size()
+sync = RankSync(comm, sync_words=20)
+ctrl = np.zeros(CTRL_SLOTS, np.int64)
+counts = np.array([700, 50, 40, 10])                  # row 0 occurs 20 x 700 / 800 = 17.5 times in a rank's period
+sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0, counts)
+assert sync.settled == 1
+mats, _ = sync.agree_start(lambda: ({"w_in": np.full((4, 2), 1.0, np.float32)}, None))
+c = np.float32(1 - sync.lr_factor / R)                # the share of the drift the ranks did not see: 1/2
+end = np.float32(1.0 + (R + 1) / 2)                   # rank r moves r + 1: the ranks' mean end point
+mats["w_in"] += r + 1.0
+sync.sync(mats, ctrl, 10, 0, False)
+first = 1.0 + min(R, 2) * (R + 1) / 2                 # the other rows: base + k x the mean move
+assert np.allclose(mats["w_in"][1:], first) and np.allclose(mats["w_in"][0], end), mats["w_in"]   # no drift yet
+mats["w_in"] += 2.0                                   # every rank moves 2 from the agreed rows
+sync.advance(ctrl)
+sync.sync(mats, ctrl, 20, 0, False)
+drift = (1 - DRIFT_DECAY) * 2.0                       # the mean end point moved 2 since the last sync
+assert np.allclose(mats["w_in"][1:], first + 2.0 * min(R, 2))
+assert np.allclose(mats["w_in"][0], end + 2.0 + c * drift), mats["w_in"]
+assert np.allclose(sync.history_arrays()["sync_drift.w_in"], drift)
+print("ok", r)
+"""
+
+
+@needs_mpi
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_settled_rows_become_the_ranks_mean_end_point_plus_the_drift_they_did_not_see(tmp_path, ranks):
+    """The most frequent rows (those that settle within a period) are not moved k x the mean move from their last
+    agreed value, which sends a settled row as far past its minimum as it started: they become the ranks' mean end
+    point, plus (1 - lr_factor / R) x their drift, the average move of that end point from sync to sync."""
+    run_script(tmp_path, SETTLED_SCRIPT, ranks)
+
+
+def test_the_settled_rows_are_those_that_occur_ten_times_in_a_ranks_period():
+    counts = np.array([1000, 400, 100, 50, 10, 5])    # 1,565 words
+    assert settled_rows(counts, 100) == 2             # 63.9, 25.6 times; the next 6.4
+    assert settled_rows(counts, 200) == 3             # 12.8 times
+    assert settled_rows(counts, 10) == 0
+    assert settled_rows(np.full(5000, 10), 10 ** 7) == TIER_ROWS     # never more than the rows synced every time
+
+
 @needs_mpi
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_a_sync_moves_rows_twice_the_ranks_mean_move_from_their_last_agreed_value(tmp_path, ranks):
     """The blocking sync's arithmetic on real ranks: every row becomes its value at the last sync plus k = min(R, 2)
     times the mean of the ranks' moves since (each rank stepping R / k times as far), counted afresh at each sync."""
-    script = tmp_path / "blocking.py"
-    script.write_text(BLOCKING_SCRIPT)
-    r = subprocess.run([MPIEXEC, "-n", str(ranks), sys.executable, str(script)], capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.count("ok") == ranks, r.stdout
+    run_script(tmp_path, BLOCKING_SCRIPT, ranks)
 
 
 @needs_mpi
@@ -185,6 +235,8 @@ def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, 
     r = mpirun(2, train_args(ranks_dir, run, epochs=30, extra=["--resume", *extra]))
     assert r.returncode == 0, r.stderr
     assert json.loads(open(run + "_config.json").read())["resumed_from_step"] >= 2
+    assert json.loads(open(ref + "_config.json").read())["settled_rows"] > 0      # their history was resumed too
+    assert os.path.exists(os.path.join(ckpt.list_checkpoints(run + "_checkpoints")[-1], "sync_drift.w_out.npy"))
     assert np.array_equal(np.load(ref + "_center.npy"), np.load(run + "_center.npy"))
     assert np.array_equal(np.load(ref + "_context.npy"), np.load(run + "_context.npy"))
 
@@ -210,6 +262,13 @@ def test_a_killed_rank_ends_the_job_and_resume_finishes(ranks_dir, tmp_path):
     assert not alive
     assert not ours([r.pid for r in ranks])
     assert ckpt.load_latest(run + "_checkpoints") is not None           # intact
+    one = str(tmp_path / "one")                 # the same checkpoint resumed on one machine: its sync_* arrays unused
+    shutil.copytree(run + "_checkpoints", one + "_checkpoints")
+    plain = [a for a in train_args(ranks_dir, one, epochs=40) if a != "--distributed"]
+    plain = plain[:plain.index("--sync-words")] + plain[plain.index("--sync-words") + 2:]
+    r = CliRunner().invoke(main, plain + ["--resume"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(open(one + "_config.json").read())["epochs_done"] == 40
     r = mpirun(2, args + ["--resume"])
     assert r.returncode == 0, r.stderr
     assert json.loads(open(run + "_config.json").read())["epochs_done"] == 40
