@@ -77,36 +77,37 @@ def bigger_planted_dir(tmp_path_factory):
 
 
 def test_the_issue_17_sequence(bigger_planted_dir, tmp_path):
-    """Stop mid-epoch with 2 workers, resume with 1, grow the epochs with 2: exactly 8 epochs, lr at its floor,
-    and the same command again is a no-op that exits 0."""
+    """Stop mid-epoch with 2 workers, resume with 1, grow the epochs with 2: exactly 40 epochs, lr at its floor,
+    and the same command again is a no-op that exits 0. (30 epochs, not 6: on a fast machine 6 ended within the
+    first checkpoint interval, before the stop.)"""
     prefix = str(tmp_path / "rz" / "v")
     planted_dir = bigger_planted_dir
     base = ["train", "--data-dir", planted_dir, "--embeddings", prefix, "--dim", "64", "--checkpoint-every", "1"]
-    proc = run_cli([a for a in base] + ["--epochs", "6", "--workers", "2"])
-    wait_for_progress(proc, prefix, 0.7)
+    proc = run_cli([a for a in base] + ["--epochs", "30", "--workers", "2"])
+    wait_for_progress(proc, prefix, 0.2)
     proc.send_signal(signal.SIGINT)
     _, errs = proc.communicate(timeout=60)
     assert proc.returncode == 130, errs
-    r = subprocess.run([*python_cmd(), *base, "--epochs", "6", "--workers", "1", "--resume", "-q"],
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "30", "--workers", "1", "--resume", "-q"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert json.load(open(prefix + "_config.json"))["epochs_done"] == 6
-    r = subprocess.run([*python_cmd(), *base, "--epochs", "8", "--workers", "2", "--resume", "-q"],
+    assert json.load(open(prefix + "_config.json"))["epochs_done"] == 30
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "40", "--workers", "2", "--resume", "-q"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     info = json.load(open(prefix + "_config.json"))
-    assert info["epochs_done"] == 8 and info["words_done"] == 8 * info["train_tokens"]
+    assert info["epochs_done"] == 40 and info["words_done"] == 40 * info["train_tokens"]
     cfg = TrainConfig.from_dict(info["config"])
-    assert learning_rate(cfg, sum(info["worker_words"]), 8 * info["train_tokens"]) == cfg.final_lr
+    assert learning_rate(cfg, sum(info["worker_words"]), 40 * info["train_tokens"]) == cfg.final_lr
     before = open(prefix + "_center.npy", "rb").read()
-    r = subprocess.run([*python_cmd(), *base, "--epochs", "8", "--workers", "2", "--resume"],
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "40", "--workers", "2", "--resume"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "Nothing to do: the run is complete (8.00 of 8 epochs)" in r.stderr
+    assert "Nothing to do: the run is complete (40.00 of 40 epochs)" in r.stderr
     assert open(prefix + "_center.npy", "rb").read() == before
-    r = subprocess.run([*python_cmd(), *base, "--epochs", "7", "--resume"], capture_output=True, text=True)
+    r = subprocess.run([*python_cmd(), *base, "--epochs", "39", "--resume"], capture_output=True, text=True)
     assert r.returncode == 1
-    assert r.stderr.strip() == "Error: cannot resume: the checkpoint has done 8.00 epochs, more than --epochs 7"
+    assert r.stderr.strip() == "Error: cannot resume: the checkpoint has done 40.00 epochs, more than --epochs 39"
 
 
 def test_resume_of_a_complete_run_writes_missing_outputs(planted_dir, tmp_path):
