@@ -34,7 +34,7 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   the ranks' mean end point, where they settled, plus the part of its minimum's drift that no rank saw: each rank's
   minimum moved with that rank's own share of the other rows' moves, lr_factor / R of what the sync gives them, so
   (1 - lr_factor / R) x the drift is added, the drift being the mean end point's move from one sync to the next
-  averaged over about 10 periods (DRIFT_DECAY). This history is part of the checkpoint (checkpoint.EXTRA arrays),
+  averaged over about 250,000 words of each rank (DRIFT_DECAY a default period: 10 of them). This history is part of the checkpoint (checkpoint.EXTRA arrays),
   so resume stays bit-identical. Measured against k x the mean move: docs/DISTRIBUTED.md.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
@@ -65,7 +65,7 @@ from .worker import CHUNK_LIMIT, LR_BASE, LR_LOCAL, LR_SCALE, local_chunks
 TIER_ROWS = 1024              # the smallest tier: the most frequent rows, synced every time
 MOVE_GAIN = 2                 # k: a sync moves a row k x the ranks' mean move (module docstring)
 SETTLED_OCCURRENCES = 10      # a row whose word occurs this often in each rank's period settles within it (docstring)
-DRIFT_DECAY = 0.9             # the settled rows' drift: their agreed value's move per period, averaged over ~10 periods
+DRIFT_DECAY = 0.9             # the settled rows' drift, averaged over ~10 default periods (~250,000 words a rank)
 FULL_EVERY = 8                # every 8th periodic sync covers every row: where checkpoints and stops happen
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 SETTLING = ("w_in", "w_out")  # the matrices whose rows are words (w_hs's are Huffman nodes)
@@ -145,6 +145,7 @@ class RankSync:
         self.sync_bytes = 0
         self.pending_stop, self.pending_checkpoint = 0, False
         self.settled = 0                      # the most frequent rows, that settle within a period (plan)
+        self.drift_decay = DRIFT_DECAY        # a period's weight in their drift's average (plan: by its length)
         self.history = {}                     # their ranks' mean end point at the last sync and drift, by matrix
 
     @property
@@ -206,6 +207,8 @@ class RankSync:
         self.period = self.size * max(1, round(self.sync_words / chunk_words))             # run chunks a period
         if counts is not None and self.size > 1:
             self.settled = settled_rows(counts, self.period // self.size * chunk_words)
+        # the drift is averaged over as many words whatever the period: DRIFT_DECAY a default period
+        self.drift_decay = DRIFT_DECAY ** (self.period // self.size / max(1, round(DEFAULT_SYNC_WORDS / chunk_words)))
         self.start_local = local_chunks(next_chunk, self.size, self.rank)
         self.point = next_chunk
         self.target = 0                       # this rank's words from its start to the current sync point
@@ -334,12 +337,12 @@ class RankSync:
 
     def settled_value(self, name, end):
         """The settled rows' agreed value from `end`, the ranks' mean end point: end + (1 - lr_factor / R) x the
-        drift, an average (DRIFT_DECAY) of how far `end` moved from one sync to the next (module docstring)."""
+        drift, an average (`drift_decay`) of how far `end` moved from one sync to the next (module docstring)."""
         last = self.history.get(name)
         if last is None or last[0].shape != end.shape:      # the first sync, or a checkpoint of another period
             drift = np.zeros_like(end)
         else:
-            drift = DRIFT_DECAY * last[1] + (1 - DRIFT_DECAY) * (end - last[0])
+            drift = self.drift_decay * last[1] + (1 - self.drift_decay) * (end - last[0])
         self.history[name] = (end, drift)
         return end + np.float32(1.0 - self.lr_factor / self.size) * drift
 

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from hogwild_w2v import checkpoint as ckpt
 from hogwild_w2v.cli import main
-from hogwild_w2v.distributed import TIER_ROWS, settled_rows
+from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, DRIFT_DECAY, TIER_ROWS, RankSync, settled_rows
+from hogwild_w2v.worker import CTRL_SLOTS
 
 from conftest import planted_text, preprocessed_dir, python_cmd, topic_score, topical_zipf_text
 
@@ -151,7 +152,7 @@ print("ok", r)
 SETTLED_SCRIPT = """
 import numpy as np
 from mpi4py import MPI
-from hogwild_w2v.distributed import DRIFT_DECAY, RankSync
+from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, DRIFT_DECAY, RankSync
 from hogwild_w2v.worker import CTRL_SLOTS
 comm = MPI.COMM_WORLD
 r, R = comm.Get_rank(), comm.Get_size()
@@ -160,6 +161,7 @@ ctrl = np.zeros(CTRL_SLOTS, np.int64)
 counts = np.array([700, 50, 40, 10])                  # row 0 occurs 20 x 700 / 800 = 17.5 times in a rank's period
 sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0, counts)
 assert sync.settled == 1
+assert np.isclose(sync.drift_decay, DRIFT_DECAY ** (2 / (DEFAULT_SYNC_WORDS / 10)))   # 2 chunks a period: as many words
 mats, _ = sync.agree_start(lambda: ({"w_in": np.full((4, 2), 1.0, np.float32)}, None))
 c = np.float32(1 - sync.lr_factor / R)                # the share of the drift the ranks did not see: 1/2
 end = np.float32(1.0 + (R + 1) / 2)                   # rank r moves r + 1: the ranks' mean end point
@@ -170,7 +172,7 @@ assert np.allclose(mats["w_in"][1:], first) and np.allclose(mats["w_in"][0], end
 mats["w_in"] += 2.0                                   # every rank moves 2 from the agreed rows
 sync.advance(ctrl)
 sync.sync(mats, ctrl, 20, 0, False)
-drift = (1 - DRIFT_DECAY) * 2.0                       # the mean end point moved 2 since the last sync
+drift = (1 - sync.drift_decay) * 2.0                  # the mean end point moved 2 since the last sync
 assert np.allclose(mats["w_in"][1:], first + 2.0 * min(R, 2))
 assert np.allclose(mats["w_in"][0], end + 2.0 + c * drift), mats["w_in"]
 assert np.allclose(sync.history_arrays()["sync_drift.w_in"], drift)
@@ -193,6 +195,17 @@ def test_the_settled_rows_are_those_that_occur_ten_times_in_a_ranks_period():
     assert settled_rows(counts, 200) == 3             # 12.8 times
     assert settled_rows(counts, 10) == 0
     assert settled_rows(np.full(5000, 10), 10 ** 7) == TIER_ROWS     # never more than the rows synced every time
+
+
+@pytest.mark.parametrize("sync_words, decay", [(DEFAULT_SYNC_WORDS, DRIFT_DECAY), (2_500, DRIFT_DECAY ** (2 / 24)),
+                                               (250_000, DRIFT_DECAY ** (244 / 24))])
+def test_the_drift_is_averaged_over_as_many_words_whatever_the_period(sync_words, decay):
+    """DRIFT_DECAY a default period (24 chunks of 1,024 words a rank): a period a tenth as long weighs a tenth as
+    much, so that the average spans ~250,000 words of each rank either way (measured: docs/DISTRIBUTED.md)."""
+    sync = RankSync(FakeComm(0, 4), sync_words=sync_words)
+    ctrl = np.zeros(CTRL_SLOTS, np.int64)
+    sync.plan(np.arange(0, 12_801, 128), np.arange(0, 102_401, 8), 1, 0, 1024, ctrl, 0)   # 100 chunks of 1,024
+    assert sync.drift_decay == pytest.approx(decay, rel=1e-12)
 
 
 @needs_mpi
