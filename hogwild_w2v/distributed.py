@@ -34,8 +34,9 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   the ranks' mean end point, where they settled, plus the part of its minimum's drift that no rank saw: each rank's
   minimum moved with that rank's own share of the other rows' moves, lr_factor / R of what the sync gives them, so
   (1 - lr_factor / R) x the drift is added, the drift being the mean end point's move from one sync to the next
-  averaged over about 250,000 words of each rank (DRIFT_DECAY a default period: 10 of them). This history is part of the checkpoint (checkpoint.EXTRA arrays),
-  so resume stays bit-identical. Measured against k x the mean move: docs/DISTRIBUTED.md.
+  averaged over about 250,000 words of each rank (DRIFT_DECAY a default period: 10 of them). This history is
+  part of the checkpoint (checkpoint.EXTRA arrays), so resume stays bit-identical. Measured against k x the mean
+  move: docs/DISTRIBUTED.md.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
@@ -373,8 +374,9 @@ class RankSync:
 
     def summary(self, mats):
         """What PREFIX_config.json records about the ranks (after the last, full sync)."""
-        return {"ranks": self.size, "syncs": self.syncs, "settled_rows": self.settled, "sync_seconds": self.comm.allgather(self.sync_seconds),
-                "sync_bytes_per_rank": self.sync_bytes, "sync_words": self.sync_words, "sync_overlap": self.overlap,
+        return {"ranks": self.size, "syncs": self.syncs, "settled_rows": self.settled,
+                "sync_seconds": self.comm.allgather(self.sync_seconds), "sync_bytes_per_rank": self.sync_bytes,
+                "sync_words": self.sync_words, "sync_overlap": self.overlap,
                 "replicas_identical": self.replicas_identical(mats)}
 
     def replicas_identical(self, mats):
