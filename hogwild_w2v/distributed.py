@@ -70,6 +70,7 @@ DRIFT_DECAY = 0.9             # the settled rows' drift, averaged over ~10 defau
 FULL_EVERY = 8                # every 8th periodic sync covers every row: where checkpoints and stops happen
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 SETTLING = ("w_in", "w_out")  # the matrices whose rows are words (w_hs's are Huffman nodes)
+END_PREFIX, DRIFT_PREFIX = EXTRA + "end.", EXTRA + "drift."    # their history's checkpoint arrays, + matrix name
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
 
 
@@ -114,9 +115,13 @@ def settled_rows(counts, period_words):
 
 def history_from(arrays):
     """The settled rows' history (RankSync.history) from a checkpoint's arrays (RankSync.history_arrays)."""
-    ends = {k[len(EXTRA) + 4:]: v for k, v in arrays.items() if k.startswith(EXTRA + "end.")}
-    return {name: (end, arrays[f"{EXTRA}drift.{name}"]) for name, end in ends.items()
-            if f"{EXTRA}drift.{name}" in arrays}
+    ends = {k[len(END_PREFIX):]: v for k, v in arrays.items() if k.startswith(END_PREFIX)}
+    return {name: (end, arrays[DRIFT_PREFIX + name]) for name, end in ends.items() if DRIFT_PREFIX + name in arrays}
+
+
+def chunks_a_period(sync_words, chunk_words):
+    """A rank's chunks between syncs: `sync_words` rounded to whole chunks, at least one."""
+    return max(1, round(sync_words / chunk_words))
 
 
 def tier_slice(name, rows, n):
@@ -205,11 +210,12 @@ class RankSync:
         self.n_chunks = len(bounds) - 1
         self.total = epochs * self.n_chunks
         self.sizes = np.diff(np.asarray(offsets)[np.asarray(bounds)]).astype(np.int64)   # raw words of each chunk
-        self.period = self.size * max(1, round(self.sync_words / chunk_words))             # run chunks a period
+        local = chunks_a_period(self.sync_words, chunk_words)
+        self.period = self.size * local                                                     # run chunks a period
         if counts is not None and self.size > 1:
-            self.settled = settled_rows(counts, self.period // self.size * chunk_words)
+            self.settled = settled_rows(counts, local * chunk_words)
         # the drift is averaged over as many words whatever the period: DRIFT_DECAY a default period
-        self.drift_decay = DRIFT_DECAY ** (self.period // self.size / max(1, round(DEFAULT_SYNC_WORDS / chunk_words)))
+        self.drift_decay = DRIFT_DECAY ** (local / chunks_a_period(DEFAULT_SYNC_WORDS, chunk_words))
         self.start_local = local_chunks(next_chunk, self.size, self.rank)
         self.point = next_chunk
         self.target = 0                       # this rank's words from its start to the current sync point
@@ -351,7 +357,7 @@ class RankSync:
         """What a checkpoint keeps of the settled rows' history (resume is bit-identical with it): name -> array."""
         out = {}
         for name, (end, drift) in sorted(self.history.items()):
-            out[f"{EXTRA}end.{name}"], out[f"{EXTRA}drift.{name}"] = end, drift
+            out[END_PREFIX + name], out[DRIFT_PREFIX + name] = end, drift
         return out
 
     def poll(self):
