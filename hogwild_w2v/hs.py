@@ -10,16 +10,20 @@ vectors are read once and viewed as every center's window (no copy):
 
 A term (center g, node l, offset j) counts when node l is on g's path and offset j is one of its contexts.
 Loss  L = sum over terms softplus((2 code - 1) s); the update is plain SGD on it, with the skip-gram kernel's
-damping (sgns.py) on the curvature traces: a node row that many terms step at once (the root is on every path)
-stops at the minimum along it, so do input rows, and the trust region bounds every row's move of a score.
+damping (sgns.py): a node row that many terms step at once (the root is on every path) stops at the minimum along
+it (its curvature trace), so do input rows, on their exact curvature along their own step (`input_curvatures`)
+wherever the trace says they might go past it, and the trust region bounds every row's move of a score. An input
+row's terms are ~log2(V) nodes per context, and the trace, which counts every node's whole |w_hs[node]|^2, overstated
+that curvature enough to cut the steps of rows that were nowhere near their minimum: rare words, above all when a
+rank of a distributed run steps R/2 times as far (their vectors came out shorter; docs/DISTRIBUTED.md).
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .sgns import (damp_rows, gather_rows, limit_score_steps, scatter_add_rows, sigmoid_inplace, softplus,
-                   squared_norms)
+from .sgns import (damp_rows, gather_rows, limit_score_steps, row_totals, scatter_add_rows, sigmoid_inplace,
+                   softplus, squared_norms)
 
 
 def path_labels(tree, words):
@@ -84,13 +88,27 @@ def sg_hs_step(w_in, w_hs, batch, lr, tree, want_loss=True, damping=True, acc=No
         yh_sq = np.einsum("bgld,bgld->bgl", yh, yh)                    # (nb, G, L)
         a_node = np.matmul(h, sliding_window_view(x_sq, J, axis=1)[..., None])[..., 0]     # (nb, G, L)
         damp_rows(dyh, node_ids, lr * a_node.reshape(nb, G * L), acc)
-        a_in = _to_span(np.einsum("bglj,bgl->bgj", h, yh_sq)[..., None])[..., 0]           # (nb, P)
+        a_in = _to_span(np.einsum("bglj,bgl->bgj", h, yh_sq)[..., None])[..., 0]           # (nb, P): traces
+        if row_totals(span_ids, lr * a_in, acc).max(initial=0.0) > 1.0:                   # the trace bounds it
+            a_in = input_curvatures(h, yh, dx)
         damp_rows(dx, span_ids, lr * a_in, acc)
         limit_score_steps(dx, span_ids, float(yh_sq.max(initial=0.0)), acc)
         limit_score_steps(dyh, node_ids, float(x_sq.max(initial=0.0)), acc)
     scatter_add_rows(w_in, span_ids, dx)
     scatter_path_rows(w_hs, node_ids, dyh, valid.any(axis=3).reshape(nb, G * L))
     return loss, int(batch.n_pairs)
+
+
+def input_curvatures(h, yh, dx):
+    """Each span entry's curvature along its own step: sum over its terms h (w_hs[node] . dx)^2 / |dx|^2 (the
+    Rayleigh quotient of its terms' Hessian, which the trace bounds from above).
+
+    `h` (nb, G, L, J): each term's sigma'; `yh` (nb, G, L, d): the path rows; `dx` (nb, P, d): the span's steps.
+    """
+    proj = np.matmul(yh, sliding_window_view(dx, h.shape[3], axis=1))   # (nb, G, L, d) @ (nb, G, d, J)
+    proj *= proj
+    proj *= h
+    return _to_span(proj.sum(axis=2)[..., None])[..., 0] / np.maximum(squared_norms(dx), np.float32(1e-30))
 
 
 def scatter_path_rows(w_hs, node_ids, steps, on_path):

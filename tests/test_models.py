@@ -11,7 +11,8 @@ from hogwild_w2v.batching import make_batch, negative_cdf
 from hogwild_w2v.cbow import cbow_loss, cbow_step
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.errors import HW2VError
-from hogwild_w2v.hs import sg_hs_loss, sg_hs_step
+from hogwild_w2v import hs
+from hogwild_w2v.hs import input_curvatures, sg_hs_loss, sg_hs_step
 from hogwild_w2v.huffman import MAX_CODE_LENGTH, build_tree
 
 sig = lambda z: 1.0 / (1.0 + np.exp(-z))
@@ -215,6 +216,43 @@ def test_damping_leaves_small_steps_alone_and_tames_huge_ones(model, hs):
     big = {k: v * 20 for k, v in mats.items()}
     models.step(cfg, big, batch, 50.0, tree)
     assert all(np.all(np.isfinite(v)) and np.abs(v).max() < 1e3 for v in big.values())
+
+
+def test_hs_input_curvatures_are_the_rayleigh_quotients_along_each_step():
+    """Each span entry's curvature along its own step, against the Hessian of its terms built one by one."""
+    rng = np.random.default_rng(3)
+    nb, G, L, J, d = 2, 3, 4, 5, 6
+    h = rng.random((nb, G, L, J)).astype(np.float32)
+    yh = rng.normal(size=(nb, G, L, d)).astype(np.float32)
+    dx = rng.normal(size=(nb, G + J - 1, d)).astype(np.float32)
+    got = input_curvatures(h, yh, dx)
+    for b in range(nb):
+        for p in range(G + J - 1):
+            H = sum(h[b, g, l, p - g] * np.outer(yh[b, g, l], yh[b, g, l])
+                    for g in range(G) for l in range(L) if 0 <= p - g < J)     # center g's window holds p
+            u = dx[b, p] / np.linalg.norm(dx[b, p])
+            assert got[b, p] == pytest.approx(u @ H @ u, rel=1e-4)
+
+
+def test_hs_input_rows_are_damped_on_their_curvature_not_its_trace():
+    """At a rate where some input row's trace total passes 1 but no row would go past its minimum along its own
+    step, the damped step of the input rows is the plain SGD step (the trace alone would have cut it)."""
+    batch, counts = small_batch(7, V=12, n=60, negative=0, kb=0)
+    tree = build_tree(counts)
+    w_in, _, w_hs = matrices(8, len(counts), d=16)
+    x, xw, nodes, yh, s, valid, label = hs._forward(w_in, w_hs, batch, tree)
+    sig = 1.0 / (1.0 + np.exp(-s))
+    h = valid * sig * (1.0 - sig)
+    span_ids = batch.out_ids[:, :batch.span]
+    dx = hs._to_span(np.matmul((valid * (label - sig)).transpose(0, 1, 3, 2), yh))     # the step at lr 1
+    trace = hs._to_span(np.einsum("bglj,bgl->bgj", h, (yh * yh).sum(-1))[..., None])[..., 0]
+    row_max = lambda a: max(a[span_ids == w].sum() for w in np.unique(span_ids))
+    lr = 2.0 / (row_max(trace) + row_max(hs.input_curvatures(h, yh, dx)))   # between the two bounds' limits
+    assert row_max(trace) * lr > 1.0 > row_max(hs.input_curvatures(h, yh, dx)) * lr
+    plain_in, plain_hs, damped_in, damped_hs = w_in.copy(), w_hs.copy(), w_in.copy(), w_hs.copy()
+    sg_hs_step(plain_in, plain_hs, batch, lr, tree, damping=False)
+    sg_hs_step(damped_in, damped_hs, batch, lr, tree)
+    np.testing.assert_allclose(damped_in, plain_in, atol=1e-6)
 
 
 # ---- the model as a config value -----------------------------------------------------------------------------
