@@ -36,7 +36,9 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   (1 - lr_factor / R) x the drift is added, the drift being the mean end point's move from one sync to the next
   averaged over about 250,000 words of each rank (DRIFT_DECAY a default period: 10 of them). This history is
   part of the checkpoint (checkpoint.EXTRA arrays), so resume stays bit-identical. Measured against k x the mean
-  move: docs/DISTRIBUTED.md.
+  move: docs/DISTRIBUTED.md. Under `--hs` the Huffman tree's inner nodes settle the same way (since the twelfth
+  session): every word below a node passes it, so a node's count is theirs summed (huffman.node_counts), the
+  root's every word's, and the nodes at the root end that reach SETTLED_OCCURRENCES are settled rows of w_hs.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
@@ -106,11 +108,14 @@ def file_sha256(path, block=1 << 22):
     return h.hexdigest()
 
 
-def settled_rows(counts, period_words):
-    """How many of the most frequent rows settle within a period: those whose word occurs, on average, at least
-    SETTLED_OCCURRENCES times in each rank's `period_words` (never more than the tier synced every time)."""
+def settled_rows(counts, period_words, corpus_words=None):
+    """How many rows settle within a period: those used, on average, at least SETTLED_OCCURRENCES times in each
+    rank's `period_words`, `counts` being each row's uses in the corpus's `corpus_words` (default: the counts' sum,
+    as for words; a Huffman node's count is the summed count of the words below it). Never more than the tier
+    synced every time."""
     c = np.asarray(counts, dtype=np.float64)
-    return int(min(np.count_nonzero(c * (period_words / max(c.sum(), 1.0)) >= SETTLED_OCCURRENCES), TIER_ROWS))
+    total = c.sum() if corpus_words is None else corpus_words
+    return int(min(np.count_nonzero(c * (period_words / max(total, 1.0)) >= SETTLED_OCCURRENCES), TIER_ROWS))
 
 
 def history_from(arrays):
@@ -151,6 +156,7 @@ class RankSync:
         self.sync_bytes = 0
         self.pending_stop, self.pending_checkpoint = 0, False
         self.settled = 0                      # the most frequent rows, that settle within a period (plan)
+        self.settled_nodes = 0                # the same for the Huffman tree's inner nodes (--hs), at the root end
         self.drift_decay = DRIFT_DECAY        # a period's weight in their drift's average (plan: by its length)
         self.history = {}                     # their ranks' mean end point at the last sync and drift, by matrix
 
@@ -203,10 +209,12 @@ class RankSync:
         (none with one rank, which syncs nothing)."""
         self.base = {k: m.copy() for k, m in mats.items()} if self.size > 1 else None
 
-    def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start, counts=None):
+    def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start, counts=None,
+             node_counts=None):
         """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
         learning-rate count (`ctrl`); with the vocabulary's `counts` (frequency order), which rows settle within a
-        period. Returns (first local chunk, number of local chunks)."""
+        period, and with the Huffman tree's `node_counts` (huffman.node_counts, --hs), which inner nodes. Returns
+        (first local chunk, number of local chunks)."""
         self.n_chunks = len(bounds) - 1
         self.total = epochs * self.n_chunks
         self.sizes = np.diff(np.asarray(offsets)[np.asarray(bounds)]).astype(np.int64)   # raw words of each chunk
@@ -214,6 +222,8 @@ class RankSync:
         self.period = self.size * local                                                     # run chunks a period
         if counts is not None and self.size > 1:
             self.settled = settled_rows(counts, local * chunk_words)
+            if node_counts is not None:
+                self.settled_nodes = settled_rows(node_counts, local * chunk_words, float(np.sum(counts)))
         # the drift is averaged over as many words whatever the period: DRIFT_DECAY a default period
         self.drift_decay = DRIFT_DECAY ** (local / chunks_a_period(DEFAULT_SYNC_WORDS, chunk_words))
         self.start_local = local_chunks(next_chunk, self.size, self.rank)
@@ -332,15 +342,25 @@ class RankSync:
         move (sum / (R / k)), except the settled rows: the ranks' mean end point plus (1 - lr_factor / R) x their
         drift (`settled_value`). The agreed rows become the new base. Returns `moves`, now the agreed rows."""
         base = self.base[name][sl]
-        n = min(self.settled, moves.shape[0]) if name in SETTLING and not sl.start else 0
-        if n:
-            settled = self.settled_value(name, base[:n] + moves[:n] * np.float32(1.0 / self.size))
+        part = self._settled_part(name, sl, moves.shape[0])
+        if part is not None:
+            settled = self.settled_value(name, base[part] + moves[part] * np.float32(1.0 / self.size))
         moves *= np.float32(1.0 / self.lr_factor)
         moves += base
-        if n:
-            moves[:n] = settled
+        if part is not None:
+            moves[part] = settled
         base[...] = moves
         return moves
+
+    def _settled_part(self, name, sl, rows):
+        """The settled rows within a synced block `sl` (`rows` rows) of matrix `name`, as a slice of the block, or
+        None: the first `settled` rows of w_in and w_out (frequency order), the last `settled_nodes` of w_hs (the
+        root end; its blocks always end there, tier_slice)."""
+        if name in SETTLING and not sl.start and self.settled:
+            return slice(0, min(self.settled, rows))
+        if name == "w_hs" and self.settled_nodes:
+            return slice(rows - min(self.settled_nodes, rows), rows)
+        return None
 
     def settled_value(self, name, end):
         """The settled rows' agreed value from `end`, the ranks' mean end point: end + (1 - lr_factor / R) x the
@@ -381,6 +401,7 @@ class RankSync:
     def summary(self, mats):
         """What PREFIX_config.json records about the ranks (after the last, full sync)."""
         return {"ranks": self.size, "syncs": self.syncs, "settled_rows": self.settled,
+                "settled_nodes": self.settled_nodes,
                 "sync_seconds": self.comm.allgather(self.sync_seconds), "sync_bytes_per_rank": self.sync_bytes,
                 "sync_words": self.sync_words, "sync_overlap": self.overlap,
                 "replicas_identical": self.replicas_identical(mats)}

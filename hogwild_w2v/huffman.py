@@ -68,3 +68,14 @@ def build_tree(counts) -> HuffmanTree:
     inv = np.empty(V, dtype=np.int64)
     inv[order] = np.arange(V)                            # back from count order to word ids
     return HuffmanTree(codes[inv], points[inv], lengths[inv].copy())
+
+
+def node_counts(tree: HuffmanTree, counts) -> np.ndarray:
+    """How often each inner node (row of `w_hs`) is passed: the summed counts of the words below it, (V - 1,). In
+    row order the counts never decrease (nodes are made lightest first), up to the root's, every word's."""
+    counts = np.asarray(counts, dtype=np.int64)
+    out = np.zeros(max(len(counts) - 1, 1), dtype=np.int64)
+    for step in range(tree.points.shape[1]):
+        passing = tree.lengths > step
+        np.add.at(out, tree.points[passing, step], counts[passing])
+    return out

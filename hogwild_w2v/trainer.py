@@ -30,6 +30,7 @@ from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError, describe_os_error
 from .health import STALL_TIMEOUT, Diverged, StallWatch, divergence, stalled_error, worker_failure
+from .huffman import node_counts
 from .models import MATRICES, start_loss, tree_for
 from .outputs import output_paths, run_identity, save_outputs
 from .progress import Progress
@@ -168,7 +169,8 @@ class Coordinator:
             ctrl[LR_SCALE] = 1
             if self.sync:                  # this rank's chunks; words counted from 0, lr on the global count
                 ctrl[NEXT_CHUNK], _ = self.sync.plan(bounds, offsets[:train_sents + 1], cfg.epochs, next_chunk,
-                                                     cfg.chunk_words, ctrl, words_at_start, data.counts)
+                                                     cfg.chunk_words, ctrl, words_at_start, data.counts,
+                                                     node_counts(self.tree, data.counts) if self.tree else None)
             else:
                 ctrl[NEXT_CHUNK], ctrl[CHUNK_LIMIT] = next_chunk, total_chunks
                 a["progress"][0, WORDS] = words_at_start

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from hogwild_w2v import checkpoint as ckpt
 from hogwild_w2v.cli import main
 from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, DRIFT_DECAY, TIER_ROWS, RankSync, settled_rows
+from hogwild_w2v.huffman import build_tree, node_counts
 from hogwild_w2v.worker import CTRL_SLOTS
 
 from conftest import planted_text, preprocessed_dir, python_cmd, topic_score, topical_zipf_text
@@ -159,23 +160,29 @@ r, R = comm.Get_rank(), comm.Get_size()
 sync = RankSync(comm, sync_words=20)
 ctrl = np.zeros(CTRL_SLOTS, np.int64)
 counts = np.array([700, 50, 40, 10])                  # row 0 occurs 20 x 700 / 800 = 17.5 times in a rank's period
-sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0, counts)
-assert sync.settled == 1
+nodes = np.array([50, 100, 800])                      # Huffman nodes, root last: only the root is passed >= 10 times
+sync.plan(np.arange(101), np.arange(0, 1001, 10), 1, 0, 10, ctrl, 0, counts, nodes)
+assert (sync.settled, sync.settled_nodes) == (1, 1)
 assert np.isclose(sync.drift_decay, DRIFT_DECAY ** (2 / (DEFAULT_SYNC_WORDS / 10)))   # 2 chunks a period: as many words
-mats, _ = sync.agree_start(lambda: ({"w_in": np.full((4, 2), 1.0, np.float32)}, None))
+mats, _ = sync.agree_start(lambda: ({"w_in": np.full((4, 2), 1.0, np.float32),
+                                     "w_hs": np.full((3, 2), 1.0, np.float32)}, None))
 c = np.float32(1 - sync.lr_factor / R)                # the share of the drift the ranks did not see: 1/2
 end = np.float32(1.0 + (R + 1) / 2)                   # rank r moves r + 1: the ranks' mean end point
-mats["w_in"] += r + 1.0
+for m in mats.values():
+    m += r + 1.0
 sync.sync(mats, ctrl, 10, 0, False)
 first = 1.0 + min(R, 2) * (R + 1) / 2                 # the other rows: base + k x the mean move
 assert np.allclose(mats["w_in"][1:], first) and np.allclose(mats["w_in"][0], end), mats["w_in"]   # no drift yet
-mats["w_in"] += 2.0                                   # every rank moves 2 from the agreed rows
+assert np.allclose(mats["w_hs"][:2], first) and np.allclose(mats["w_hs"][2], end), mats["w_hs"]   # the root end
+for m in mats.values():
+    m += 2.0                                          # every rank moves 2 from the agreed rows
 sync.advance(ctrl)
 sync.sync(mats, ctrl, 20, 0, False)
 drift = (1 - sync.drift_decay) * 2.0                  # the mean end point moved 2 since the last sync
-assert np.allclose(mats["w_in"][1:], first + 2.0 * min(R, 2))
-assert np.allclose(mats["w_in"][0], end + 2.0 + c * drift), mats["w_in"]
-assert np.allclose(sync.history_arrays()["sync_drift.w_in"], drift)
+for name, rows, settled in (("w_in", slice(1, 4), 0), ("w_hs", slice(0, 2), 2)):
+    assert np.allclose(mats[name][rows], first + 2.0 * min(R, 2)), mats[name]
+    assert np.allclose(mats[name][settled], end + 2.0 + c * drift), mats[name]
+    assert np.allclose(sync.history_arrays()["sync_drift." + name], drift)
 print("ok", r)
 """
 
@@ -187,6 +194,16 @@ def test_settled_rows_become_the_ranks_mean_end_point_plus_the_drift_they_did_no
     agreed value, which sends a settled row as far past its minimum as it started: they become the ranks' mean end
     point, plus (1 - lr_factor / R) x their drift, the average move of that end point from sync to sync."""
     run_script(tmp_path, SETTLED_SCRIPT, ranks)
+
+
+def test_a_huffman_nodes_count_is_the_words_below_it_and_it_settles_by_the_corpus_words():
+    counts = np.array([8, 4, 2, 1, 1])
+    tree = build_tree(counts)
+    nodes = node_counts(tree, counts)
+    assert nodes.tolist() == [2, 4, 8, 16]            # (1 + 1), (2 + 2), (4 + 4), the root: every word
+    for w in range(len(counts)):                      # every word's path passes nodes that hold at least its count
+        assert (nodes[tree.points[w, :tree.lengths[w]]] >= counts[w]).all()
+    assert settled_rows(nodes, 10, corpus_words=16) == 1      # the root: 10 x 16 / 16 times; the next 5
 
 
 def test_the_settled_rows_are_those_that_occur_ten_times_in_a_ranks_period():
