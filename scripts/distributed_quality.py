@@ -2,6 +2,8 @@
 
     python scripts/distributed_quality.py --data DATA/bench --ranks 1 2 4 8 --seeds 1 2 3 --out dist.jsonl
     python scripts/distributed_quality.py --data DATA/bench --ranks 4 --sync-words 25000 2500000 --out dist.jsonl
+    python scripts/distributed_quality.py --data DATA/bench --ranks 1 4 8 --train-args "--hs --negative 0" \
+        --out hs.jsonl
 
 Each run is `mpiexec -n R python -m hogwild_w2v train --distributed --workers W` (the mpiexec beside this
 script's python: the `mpi` extra), then the bundled analogies and WordSim-353 on its vectors. R = 1 is the same
@@ -27,12 +29,13 @@ MPIEXEC = os.path.join(os.path.dirname(sys.executable), "mpiexec")
 
 
 def run_one(args, ranks, seed, sync_words, work):
-    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}{'-overlap' if args.overlap else ''}", "v")
+    tag = "".join(args.train_args.split()).replace("-", "_")
+    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}{'-overlap' if args.overlap else ''}{tag}", "v")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
     cmd = [MPIEXEC, "-n", str(ranks), sys.executable, "-m", "hogwild_w2v", "train", "--data-dir",
            os.path.abspath(args.data), "--embeddings", prefix, "--epochs", str(args.epochs), "--workers",
            str(args.workers), "--seed", str(seed), "--distributed", "--sync-words", str(sync_words), "--force", "-q",
-           "--sync-overlap" if args.overlap else "--no-sync-overlap"]
+           "--sync-overlap" if args.overlap else "--no-sync-overlap", *args.train_args.split()]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if r.returncode != 0:
         return {"error": (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]}
@@ -50,18 +53,19 @@ def table(rows):
     groups = {}
     for r in rows:
         if "error" not in r:
-            groups.setdefault((r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False)), []).append(r)
-    out = ["| ranks x workers | sync words | overlapped | seeds | analogy total | semantic | syntactic | WS353 | "
-           "words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
-           "|---|---:|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
+            groups.setdefault((r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False),
+                               r.get("train_args", "")), []).append(r)
+    out = ["| ranks x workers | sync words | overlapped | other settings | seeds | analogy total | semantic | "
+           "syntactic | WS353 | words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
+           "|---|---:|---|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
 
     def ms(rs, k, f="{:.2f}"):
         v = [r[k] for r in rs]
         return (f + " ± " + f).format(st.mean(v), st.stdev(v) if len(v) > 1 else 0.0)
 
-    for (ranks, workers, sw, overlap), rs in sorted(groups.items()):
+    for (ranks, workers, sw, overlap, extra), rs in sorted(groups.items()):
         syncs = st.mean(r["syncs"] for r in rs)
-        out.append(f"| {ranks} x {workers} | {sw:,} | {'yes' if overlap else 'no'} | {len(rs)} | "
+        out.append(f"| {ranks} x {workers} | {sw:,} | {'yes' if overlap else 'no'} | {extra or '-'} | {len(rs)} | "
                    f"{ms(rs, 'total')} | {ms(rs, 'sem')} | {ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | "
                    f"{st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
                    f"{syncs:.0f} | {st.mean(r['sync_bytes'] for r in rs) / syncs / 2 ** 20:.1f} | "
@@ -82,17 +86,20 @@ def main():
     ap.add_argument("--workdir")
     ap.add_argument("--overlap", action="store_true",
                     help="train with --sync-overlap (rows recorded without 'overlap' were made without it)")
+    ap.add_argument("--train-args", default="",
+                    help="more `hw2v train` options for every run, e.g. '--hs --negative 0'")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="hw2v-dist-")
     rows = [json.loads(line) for line in open(args.out)] if os.path.exists(args.out) else []
-    done = {(r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False), r["seed"])
+    done = {(r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False), r.get("train_args", ""), r["seed"])
             for r in rows if "error" not in r}
     for sw in args.sync_words:
         for seed in args.seeds:                  # seeds outermost of the ranks: an interrupted grid stays balanced
             for ranks in args.ranks:
-                if (ranks, args.workers, sw, args.overlap, seed) in done:
+                if (ranks, args.workers, sw, args.overlap, args.train_args, seed) in done:
                     continue
-                r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "overlap": args.overlap, "seed": seed,
+                r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "overlap": args.overlap,
+                     "train_args": args.train_args, "seed": seed,
                      "epochs": args.epochs,
                      **run_one(args, ranks, seed, sw, work)}
                 rows.append(r)
