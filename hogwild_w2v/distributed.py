@@ -73,6 +73,7 @@ FULL_EVERY = 8                # every 8th periodic sync covers every row: where 
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 SETTLING = ("w_in", "w_out")  # the matrices whose rows are words (w_hs's are Huffman nodes)
 END_PREFIX, DRIFT_PREFIX = EXTRA + "end.", EXTRA + "drift."    # their history's checkpoint arrays, + matrix name
+ABORT_GRACE = 0.5             # seconds between a rank's last line and MPI_Abort (RankSync.abort)
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
 
 
@@ -389,8 +390,12 @@ class RankSync:
 
     def abort(self, code):
         """End every rank now (an error found on this rank alone: the others would wait for it at the next sync
-        for ever). MPI kills the job's processes; shared memory goes with them (shm.unlink_names)."""
+        for ever). MPI kills the job's processes; shared memory goes with them (shm.unlink_names). The process
+        manager forwards a rank's output asynchronously, and MPI_Abort can end the job before this rank's last
+        line (its `Error: ...`) is through: a CI run once got an empty stderr. ABORT_GRACE seconds let it through."""
+        sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(ABORT_GRACE)
         self.comm.Abort(code)
         os._exit(code)                 # MPI_Abort may return before the process manager ends this process
 
