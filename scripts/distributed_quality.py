@@ -49,12 +49,17 @@ def run_one(args, ranks, seed, sync_words, work):
             "sync_seconds": max(info["sync_seconds"]), "replicas_identical": info["replicas_identical"]}
 
 
+def setting(r):
+    """What a run's row is grouped by in the table, and (with its seed) skipped by when already done: rows made
+    before --overlap and --train-args existed were made without them."""
+    return r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False), r.get("train_args", "")
+
+
 def table(rows):
     groups = {}
     for r in rows:
         if "error" not in r:
-            groups.setdefault((r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False),
-                               r.get("train_args", "")), []).append(r)
+            groups.setdefault(setting(r), []).append(r)
     out = ["| ranks x workers | sync words | overlapped | other settings | seeds | analogy total | semantic | "
            "syntactic | WS353 | words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
            "|---|---:|---|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
@@ -91,17 +96,15 @@ def main():
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="hw2v-dist-")
     rows = [json.loads(line) for line in open(args.out)] if os.path.exists(args.out) else []
-    done = {(r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False), r.get("train_args", ""), r["seed"])
-            for r in rows if "error" not in r}
+    done = {(*setting(r), r["seed"]) for r in rows if "error" not in r}
     for sw in args.sync_words:
         for seed in args.seeds:                  # seeds outermost of the ranks: an interrupted grid stays balanced
             for ranks in args.ranks:
-                if (ranks, args.workers, sw, args.overlap, args.train_args, seed) in done:
-                    continue
                 r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "overlap": args.overlap,
-                     "train_args": args.train_args, "seed": seed,
-                     "epochs": args.epochs,
-                     **run_one(args, ranks, seed, sw, work)}
+                     "train_args": args.train_args, "seed": seed, "epochs": args.epochs}
+                if (*setting(r), seed) in done:
+                    continue
+                r.update(run_one(args, ranks, seed, sw, work))
                 rows.append(r)
                 with open(args.out, "a") as fh:
                     fh.write(json.dumps(r) + "\n")

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from conftest import finite_difference_grad
-from hogwild_w2v import models
+from hogwild_w2v import hs as hs_kernel, models
 from hogwild_w2v.batching import make_batch, negative_cdf
 from hogwild_w2v.cbow import cbow_loss, cbow_step
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.errors import HW2VError
-from hogwild_w2v import hs
 from hogwild_w2v.hs import input_curvatures, sg_hs_loss, sg_hs_step
 from hogwild_w2v.huffman import MAX_CODE_LENGTH, build_tree
 
@@ -240,15 +239,16 @@ def test_hs_input_rows_are_damped_on_their_curvature_not_its_trace():
     batch, counts = small_batch(7, V=12, n=60, negative=0, kb=0)
     tree = build_tree(counts)
     w_in, _, w_hs = matrices(8, len(counts), d=16)
-    x, xw, nodes, yh, s, valid, label = hs._forward(w_in, w_hs, batch, tree)
+    x, xw, nodes, yh, s, valid, label = hs_kernel._forward(w_in, w_hs, batch, tree)
     sig = 1.0 / (1.0 + np.exp(-s))
     h = valid * sig * (1.0 - sig)
     span_ids = batch.out_ids[:, :batch.span]
-    dx = hs._to_span(np.matmul((valid * (label - sig)).transpose(0, 1, 3, 2), yh))     # the step at lr 1
-    trace = hs._to_span(np.einsum("bglj,bgl->bgj", h, (yh * yh).sum(-1))[..., None])[..., 0]
+    dx = hs_kernel._to_span(np.matmul((valid * (label - sig)).transpose(0, 1, 3, 2), yh))     # the step at lr 1
+    trace = hs_kernel._to_span(np.einsum("bglj,bgl->bgj", h, (yh * yh).sum(-1))[..., None])[..., 0]
     row_max = lambda a: max(a[span_ids == w].sum() for w in np.unique(span_ids))
-    lr = 2.0 / (row_max(trace) + row_max(hs.input_curvatures(h, yh, dx)))   # between the two bounds' limits
-    assert row_max(trace) * lr > 1.0 > row_max(hs.input_curvatures(h, yh, dx)) * lr
+    trace_max, exact_max = row_max(trace), row_max(input_curvatures(h, yh, dx))
+    lr = 2.0 / (trace_max + exact_max)                                   # between the two bounds' limits
+    assert trace_max * lr > 1.0 > exact_max * lr
     plain_in, plain_hs, damped_in, damped_hs = w_in.copy(), w_hs.copy(), w_in.copy(), w_hs.copy()
     sg_hs_step(plain_in, plain_hs, batch, lr, tree, damping=False)
     sg_hs_step(damped_in, damped_hs, batch, lr, tree)
