@@ -5,7 +5,8 @@ chunks a rank: base + K_TOP (default K) x the mean move, the rows settling withi
 `settled_rows`) the mean end point + (1 - f/R) x drift; the other rows every P (24) chunks a rank, base + K x the
 mean move. CB: kernel calls a chunk (4: 1,024 words; 1: 256 words, one batch). SUBP = P with K = 2 is the shipped
 rule without tiers. OVL=1: the top rows' agreement lands one sub-period late, each replica keeping what it
-learnt since (rows += agreed - the copy that was all-reduced), as --sync-overlap does."""
+learnt since (rows += agreed - the copy that was all-reduced), as --sync-overlap does. TIERS=1: the rest tiered as
+the trainer tiers them (TOP x 2^j rows at sub-period sync k, every row at every FULLK-th (8) and at epoch ends)."""
 import os
 import sys
 
@@ -62,8 +63,8 @@ def combine(lo, hi, gain, with_settled):
 
 
 FULLK = int(os.environ.get("FULLK", "8"))
-TIERS = os.environ.get("TIERS") == "1"   # the rest as the trainer tiers them: 1,024 x 2^j rows at sync k (2^j
-                                        # the largest power of two dividing k), all at every 8th and epoch ends
+TIERS = os.environ.get("TIERS") == "1"   # the rest as the trainer tiers them: TOP x 2^j rows at sync k (2^j the
+                                        # largest power of two dividing k), all at every FULLK-th and epoch ends
 words, point, k = 0, 0, 0
 while point < run.total_chunks:
     nxt = run.next_point(point, SUBP)
