@@ -89,9 +89,8 @@ def sg_hs_step(w_in, w_hs, batch, lr, tree, want_loss=True, damping=True, acc=No
         a_node = np.matmul(h, sliding_window_view(x_sq, J, axis=1)[..., None])[..., 0]     # (nb, G, L)
         damp_rows(dyh, node_ids, lr * a_node.reshape(nb, G * L), acc)
         a_in = _to_span(np.einsum("bglj,bgl->bgj", h, yh_sq)[..., None])[..., 0]           # (nb, P): traces
-        if row_totals(span_ids, lr * a_in, acc).max(initial=0.0) > 1.0:                   # the trace bounds it
-            a_in = input_curvatures(h, yh, dx)
-        damp_rows(dx, span_ids, lr * a_in, acc)
+        if row_totals(span_ids, lr * a_in, acc).max(initial=0.0) > 1.0:   # else the trace, an upper bound, cuts none
+            damp_rows(dx, span_ids, lr * input_curvatures(h, yh, dx), acc)
         limit_score_steps(dx, span_ids, float(yh_sq.max(initial=0.0)), acc)
         limit_score_steps(dyh, node_ids, float(x_sq.max(initial=0.0)), acc)
     scatter_add_rows(w_in, span_ids, dx)
