@@ -19,7 +19,7 @@ from hogwild_w2v import sgns
 from hogwild_w2v.distributed import DRIFT_DECAY, settled_rows
 from hogwild_w2v.resume import init_model
 
-from labcommon import Run
+from labcommon import Run, SettledRule
 
 run = Run(sys.argv)
 R, V = run.R, run.V
@@ -42,7 +42,8 @@ if R > 1 and shared_rows.any() and fac != 1:
 clo, chi = int(os.environ.get("CURV_LO", settled)), int(os.environ.get("CURV_HI", "0"))
 run.log(f"R={R} settled={settled} shared={int(shared_rows.sum())} curvature gain on [{clo}, {chi})")
 
-words, point, history = 0, 0, {}
+words, point = 0, 0
+rule = SettledRule(R, fac, DRIFT_DECAY)
 while point < run.total_chunks:
     nxt = run.next_point(point, P)
     if R == 1:
@@ -76,11 +77,7 @@ while point < run.total_chunks:
     for k in mats:
         new = mats[k] + moves[k] * np.float32(K / R)
         if settled:
-            end = mats[k][:settled] + moves[k][:settled] / np.float32(R)
-            last = history.get(k)
-            drift = np.zeros_like(end) if last is None else DRIFT_DECAY * last[1] + (1 - DRIFT_DECAY) * (end - last[0])
-            history[k] = (end, drift)
-            new[:settled] = end + np.float32(1 - fac / R) * drift
+            new[:settled] = rule.settled_value(k, mats[k][:settled] + moves[k][:settled] / np.float32(R))
         if chi:
             yc = np.maximum(cy[k], 1e-9)
             gain = np.where(cy[k] > 1e-9, -np.expm1(-yc) / yc, 1.0).astype(np.float32)

@@ -14,7 +14,7 @@ import numpy as np
 from hogwild_w2v.distributed import DRIFT_DECAY, settled_rows
 from hogwild_w2v.resume import init_model
 
-from labcommon import Run
+from labcommon import Run, SettledRule
 
 run = Run(sys.argv)
 R, V = run.R, run.V
@@ -29,7 +29,7 @@ decay = DRIFT_DECAY ** (SUBP * run.cfg.chunk_words / 24576)     # over ~250,000 
 run.log(f"R={R} settled={settled} rate x{fac} drift decay {decay:.4f}")
 base = init_model(run.cfg, V)
 reps = [{k: v.copy() for k, v in base.items()} for _ in range(R)]
-history = {}
+rule = SettledRule(R, fac, decay)
 
 
 OVL = os.environ.get("OVL") == "1"     # the hot tier's agreement lands one sub-period late (as --sync-overlap)
@@ -49,11 +49,7 @@ def combine(lo, hi, gain, with_settled):
         moves = sum(rep[k][lo:hi] - base[k][lo:hi] for rep in reps)
         new = base[k][lo:hi] + moves * np.float32(gain / R)
         if with_settled and settled:
-            end = base[k][:settled] + moves[:settled] / np.float32(R)
-            last = history.get(k)
-            drift = np.zeros_like(end) if last is None else decay * last[1] + (1 - decay) * (end - last[0])
-            history[k] = (end, drift)
-            new[:settled] = end + np.float32(1 - fac / R) * drift
+            new[:settled] = rule.settled_value(k, base[k][:settled] + moves[:settled] / np.float32(R))
         base[k][lo:hi] = new
         if not (OVL and with_settled):
             for rep in reps:

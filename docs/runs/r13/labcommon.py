@@ -8,6 +8,7 @@ from hogwild_w2v import worker as W
 from hogwild_w2v.batching import chunk_bounds
 from hogwild_w2v.config import TrainConfig
 from hogwild_w2v.data import open_data
+from hogwild_w2v.distributed import RankSync
 
 
 class NoLock:
@@ -16,6 +17,16 @@ class NoLock:
 
     def __exit__(self, *exc):
         pass
+
+
+class SettledRule:
+    """The shipped settled rows' value, `RankSync.settled_value` itself (the ranks' mean end point plus
+    (1 - lr_factor / R) x its drift), for R simulated ranks stepping `lr_factor` x the rate."""
+
+    settled_value = RankSync.settled_value
+
+    def __init__(self, R, lr_factor, drift_decay):
+        self.size, self.lr_factor, self.drift_decay, self.history = R, lr_factor, drift_decay, {}
 
 
 class Run:
