@@ -9,7 +9,8 @@ import click
 import psutil
 
 from hogwild_w2v.config import TrainConfig
-from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS, CollectiveError, RankSync, launched_by_mpi, mpi_comm
+from hogwild_w2v.distributed import (DEFAULT_SYNC_MODE, DEFAULT_SYNC_WORDS, SYNC_MODES, CollectiveError, RankSync,
+                                     launched_by_mpi, mpi_comm)
 from hogwild_w2v.errors import HW2VError, describe_os_error
 from hogwild_w2v.health import STALL_TIMEOUT
 from hogwild_w2v.trainer import Interrupted, train as run_train
@@ -65,8 +66,15 @@ def train_options(fn):
                           "--distributed): each rank a Hogwild trainer with --workers processes, kept in step by "
                           "all-reduce. Needs pip install 'hw2v[mpi]'. Not automatic: started by mpiexec with "
                           "several ranks and without it, train stops with an error."),
-        click.option("--sync-words", default=DEFAULT_SYNC_WORDS, type=POSITIVE,
-                     help="With --distributed: words each rank trains between two syncs."),
+        click.option("--sync-mode", default=DEFAULT_SYNC_MODE, type=click.Choice(list(SYNC_MODES)),
+                     help="With --distributed: periodic syncs the frequent rows every --sync-words words a rank and "
+                          "combines the ranks' moves as twice their mean (few bytes, rare waits; within 0.3 analogy "
+                          "points of one machine at 2 ranks, short beyond); batch syncs the 64 most frequent rows "
+                          "after every worker's batch (tiers doubling, every row every 128 syncs) and sums the ranks' "
+                          "moves (one machine's quality at 4 and 8 ranks, for fast networks; docs/DISTRIBUTED.md)."),
+        click.option("--sync-words", type=POSITIVE,
+                     help=f"With --distributed: words each rank trains between two syncs  [default: "
+                          f"{DEFAULT_SYNC_WORDS:,}; with --sync-mode batch, one batch a worker]"),
         click.option("--sync-overlap/--no-sync-overlap", default=False,
                      help="With --distributed: the workers train on while the frequent rows are all-reduced (their "
                           "agreed rows land one period later). Saves the sync's wait; cost quality beyond 2 ranks with "
@@ -105,7 +113,7 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
              checkpoint_every, checkpoint_dir, keep_checkpoints, resume, log_jsonl, quiet, batch_words, group,
              shared_negatives, damping=TrainConfig.damping, force=False, stall_timeout=STALL_TIMEOUT,
              model=TrainConfig.model, hs=TrainConfig.hs, cbow_mean=None, distributed=False,
-             sync_words=DEFAULT_SYNC_WORDS, sync_overlap=False, direction=TrainConfig.direction):
+             sync_words=None, sync_overlap=False, direction=TrainConfig.direction, sync_mode=DEFAULT_SYNC_MODE):
     if negative == 0 and not hs:
         raise click.UsageError("--negative 0 needs --hs: with neither negative sampling nor hierarchical softmax "
                                "there is nothing to train")
@@ -118,7 +126,7 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
                       direction=direction)
     sync = None
     if distributed:
-        sync = RankSync(mpi_comm(), sync_words, overlap=sync_overlap)
+        sync = RankSync(mpi_comm(), sync_words, overlap=sync_overlap, mode=sync_mode)
     elif launched_by_mpi(os.environ):
         raise HW2VError("started by mpiexec with several ranks but without --distributed, every rank would train "
                         "the whole corpus into the same files: add --distributed, or start one process")

@@ -58,6 +58,7 @@ import hashlib
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,8 +74,29 @@ FULL_EVERY = 8                # every 8th periodic sync covers every row: where 
 DEFAULT_SYNC_WORDS = 25_000   # words each rank trains between syncs (docs/DISTRIBUTED.md: longer cost quality)
 SETTLING = ("w_in", "w_out")  # the matrices whose rows are words (w_hs's are Huffman nodes)
 END_PREFIX, DRIFT_PREFIX = EXTRA + "end.", EXTRA + "drift."    # their history's checkpoint arrays, + matrix name
+POLL_FLOOR = 1e-4             # the shortest sleep of a coordinator waiting for its workers at a sync point (s)
 ABORT_GRACE = 0.5             # seconds between a rank's last line and MPI_Abort (RankSync.abort)
 MPI_EXTRA = "pip install 'hw2v[mpi]' (mpi4py and MPICH wheels), or mpi4py built against your site's MPI"
+
+
+@dataclass(frozen=True)
+class SyncMode:
+    """How often the ranks sync, which rows, and how their moves combine (`--sync-mode`; module docstring)."""
+    tier_rows: int                  # the smallest tier: the most frequent rows, synced every time
+    full_every: int                 # every full_every-th periodic sync covers every row
+    gain: int | None                # k = min(R, gain): a sync moves a row k x the ranks' mean move; None: k = R
+    sync_words: int | None          # words a rank trains between syncs; None: one batch a worker
+    chunk_batches: int | None       # kernel calls in a chunk (the run's unit of work); None: the config's
+
+
+SYNC_MODES = {
+    # every 25,000 words a rank: cheap on bytes and waits; short of one process beyond 2 ranks
+    "periodic": SyncMode(TIER_ROWS, FULL_EVERY, MOVE_GAIN, DEFAULT_SYNC_WORDS, None),
+    # after every worker's batch, the 64 most frequent rows, tiers doubling, every row every 128 syncs; the
+    # ranks' moves summed, each rank at the schedule's rate: the hot rows trained as one process trains them
+    "batch": SyncMode(64, 128, None, None, 1),
+}
+DEFAULT_SYNC_MODE = "periodic"
 
 
 class CollectiveError(HW2VError):
@@ -109,14 +131,14 @@ def file_sha256(path, block=1 << 22):
     return h.hexdigest()
 
 
-def settled_rows(counts, period_words, corpus_words=None):
+def settled_rows(counts, period_words, corpus_words=None, most=TIER_ROWS):
     """How many rows settle within a period: those used, on average, at least SETTLED_OCCURRENCES times in each
     rank's `period_words`, `counts` being each row's uses in the corpus's `corpus_words` (default: the counts' sum,
-    as for words; a Huffman node's count is the summed count of the words below it). Never more than the tier
-    synced every time."""
+    as for words; a Huffman node's count is the summed count of the words below it). Never more than `most`, the
+    tier synced every time."""
     c = np.asarray(counts, dtype=np.float64)
     total = c.sum() if corpus_words is None else corpus_words
-    return int(min(np.count_nonzero(c * (period_words / max(total, 1.0)) >= SETTLED_OCCURRENCES), TIER_ROWS))
+    return int(min(np.count_nonzero(c * (period_words / max(total, 1.0)) >= SETTLED_OCCURRENCES), most))
 
 
 def history_from(arrays):
@@ -137,19 +159,20 @@ def tier_slice(name, rows, n):
     return slice(n - rows, n) if name == "w_hs" else slice(0, rows)
 
 
-def tier_rows(k, vocab_size):
-    """Rows synced by periodic sync number k (1, 2, ...): TIER_ROWS x the largest power of two dividing k, and
-    all of them every FULL_EVERY-th sync."""
-    return vocab_size if k % FULL_EVERY == 0 else min(TIER_ROWS * (k & -k), vocab_size)
+def tier_rows(k, vocab_size, smallest=TIER_ROWS, full_every=FULL_EVERY):
+    """Rows synced by periodic sync number k (1, 2, ...): `smallest` x the largest power of two dividing k, and
+    all of them every `full_every`-th sync."""
+    return vocab_size if k % full_every == 0 else min(smallest * (k & -k), vocab_size)
 
 
 class RankSync:
     """One rank's side of the run: which chunks it trains, when it syncs, and the collective steps."""
 
-    def __init__(self, comm, sync_words=DEFAULT_SYNC_WORDS, overlap=False):
+    def __init__(self, comm, sync_words=None, overlap=False, mode=DEFAULT_SYNC_MODE):
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
-        self.sync_words = sync_words
+        self.mode_name, self.mode = mode, SYNC_MODES[mode]
+        self.sync_words = self.mode.sync_words if sync_words is None else sync_words   # None: a batch a worker
         self.overlap = overlap                # tier syncs all-reduce a copy while the workers train on
         self.pending = None                   # such a sync in flight: (requests, words, flags, rows, local words)
         self.syncs = 0
@@ -160,11 +183,13 @@ class RankSync:
         self.settled_nodes = 0                # the same for the Huffman tree's inner nodes (--hs), at the root end
         self.drift_decay = DRIFT_DECAY        # a period's weight in their drift's average (plan: by its length)
         self.history = {}                     # their ranks' mean end point at the last sync and drift, by matrix
+        self.last_sync_at, self.period_seconds = None, None     # wall clock: the last sync, a period's (average)
 
     @property
     def gain(self):
-        """k = min(R, MOVE_GAIN): how many times the ranks' mean move a sync applies (module docstring)."""
-        return min(self.size, MOVE_GAIN)
+        """k: how many times the ranks' mean move a sync applies, min(R, MOVE_GAIN) (module docstring), or R, their
+        summed moves, in the batch mode."""
+        return self.size if self.mode.gain is None else min(self.size, self.mode.gain)
 
     @property
     def lr_factor(self):
@@ -211,20 +236,22 @@ class RankSync:
         self.base = {k: m.copy() for k, m in mats.items()} if self.size > 1 else None
 
     def plan(self, bounds, offsets, epochs, next_chunk, chunk_words, ctrl, words_at_start, counts=None,
-             node_counts=None):
+             node_counts=None, workers=1):
         """Set up this rank's share of the run from chunk `next_chunk` on, and its workers' chunk limit and
         learning-rate count (`ctrl`); with the vocabulary's `counts` (frequency order), which rows settle within a
-        period, and with the Huffman tree's `node_counts` (huffman.node_counts, --hs), which inner nodes. Returns
-        (first local chunk, number of local chunks)."""
+        period, and with the Huffman tree's `node_counts` (huffman.node_counts, --hs), which inner nodes. Without
+        `sync_words` (the batch mode) a period is a chunk for each of the rank's `workers`. Returns (first local
+        chunk, number of local chunks)."""
         self.n_chunks = len(bounds) - 1
         self.total = epochs * self.n_chunks
         self.sizes = np.diff(np.asarray(offsets)[np.asarray(bounds)]).astype(np.int64)   # raw words of each chunk
-        local = chunks_a_period(self.sync_words, chunk_words)
+        local = workers if self.sync_words is None else chunks_a_period(self.sync_words, chunk_words)
         self.period = self.size * local                                                     # run chunks a period
         if counts is not None and self.size > 1:
-            self.settled = settled_rows(counts, local * chunk_words)
+            most = self.mode.tier_rows
+            self.settled = settled_rows(counts, local * chunk_words, most=most)
             if node_counts is not None:
-                self.settled_nodes = settled_rows(node_counts, local * chunk_words, float(np.sum(counts)))
+                self.settled_nodes = settled_rows(node_counts, local * chunk_words, float(np.sum(counts)), most)
         # the drift is averaged over as many words whatever the period: DRIFT_DECAY a default period
         self.drift_decay = DRIFT_DECAY ** (local / chunks_a_period(DEFAULT_SYNC_WORDS, chunk_words))
         self.start_local = local_chunks(next_chunk, self.size, self.rank)
@@ -251,11 +278,11 @@ class RankSync:
         ctrl[CHUNK_LIMIT] = limit
 
     def full_at(self, point):
-        """Whether the sync at `point` covers every row: at an epoch's end, the end, and every FULL_EVERY-th
+        """Whether the sync at `point` covers every row: at an epoch's end, the end, and every `full_every`-th
         periodic point (where the tiers reach the whole vocabulary)."""
         if point % self.n_chunks == 0 or point >= self.total:
             return True
-        return (point // self.period) % FULL_EVERY == 0
+        return (point // self.period) % self.mode.full_every == 0
 
     # ---- at a sync point ---------------------------------------------------------------------
     def reached(self, local_words):
@@ -277,6 +304,7 @@ class RankSync:
         from mpi4py import MPI
         t0 = time.perf_counter()
         self.syncs += 1
+        self._time_period(t0)
         self._complete(mats, ctrl)
         full = self.full_at(self.point)
         words = np.array([local_words], dtype=np.int64)
@@ -312,10 +340,26 @@ class RankSync:
         self.sync_seconds += time.perf_counter() - t0
         return stop, ckpt_now
 
+    def _time_period(self, now):
+        """A period's wall-clock length, averaged over the last ~10 (the coordinator's poll interval follows it)."""
+        if self.last_sync_at is not None:
+            took = now - self.last_sync_at
+            self.period_seconds = took if self.period_seconds is None else 0.9 * self.period_seconds + 0.1 * took
+        self.last_sync_at = now
+
+    def poll_interval(self, longest):
+        """How long the coordinator may sleep once its workers near the sync point: `longest`, or a twentieth of
+        a period if that is less, so that short periods (the batch mode's: a batch, a millisecond or two) are not
+        spent waiting for the coordinator to look (not below 0.1 ms: the clock's and the scheduler's grain)."""
+        if self.period_seconds is None:               # before the second sync: not measured yet
+            return longest
+        return min(longest, max(POLL_FLOOR, self.period_seconds / 20))
+
     def _synced(self, name, m, full):
         """The rows of matrix `name` (`m`) the sync at the current point covers: all at a full sync, else its tier."""
         n = m.shape[0]
-        return tier_slice(name, n if full else tier_rows(self.point // self.period, n), n)
+        rows = n if full else tier_rows(self.point // self.period, n, self.mode.tier_rows, self.mode.full_every)
+        return tier_slice(name, rows, n)
 
     def _agree(self, ctrl, words, flags, local_words):
         """The all-reduced word count (at the point where this rank had trained `local_words`) and flags."""
@@ -408,7 +452,8 @@ class RankSync:
         return {"ranks": self.size, "syncs": self.syncs, "settled_rows": self.settled,
                 "settled_nodes": self.settled_nodes,
                 "sync_seconds": self.comm.allgather(self.sync_seconds), "sync_bytes_per_rank": self.sync_bytes,
-                "sync_words": self.sync_words, "sync_overlap": self.overlap,
+                "sync_mode": self.mode_name, "sync_words": self.sync_words, "sync_period_chunks": self.period,
+                "sync_overlap": self.overlap,
                 "replicas_identical": self.replicas_identical(mats)}
 
     def replicas_identical(self, mats):

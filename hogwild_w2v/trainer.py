@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -98,6 +98,8 @@ class Coordinator:
             raise HW2VError("--resume and --force contradict each other: continue the run, or start over")
         if sync is not None and cfg.val:
             raise HW2VError("--val is not available with --distributed: each rank holds only its part of the corpus")
+        if sync is not None and sync.mode.chunk_batches:     # the batch mode's unit of work: one kernel call
+            cfg = replace(cfg, chunk_batches=sync.mode.chunk_batches)
         self.cfg = cfg.validate()
         self.sync = sync                   # distributed.RankSync across MPI ranks; None on one machine
         self.lead = sync is None or sync.rank == 0        # the rank that prints, logs, checkpoints and saves
@@ -170,7 +172,8 @@ class Coordinator:
             if self.sync:                  # this rank's chunks; words counted from 0, lr on the global count
                 ctrl[NEXT_CHUNK], _ = self.sync.plan(bounds, offsets[:train_sents + 1], cfg.epochs, next_chunk,
                                                      cfg.chunk_words, ctrl, words_at_start, data.counts,
-                                                     node_counts(self.tree, data.counts) if self.tree else None)
+                                                     node_counts(self.tree, data.counts) if self.tree else None,
+                                                     workers=n)
             else:
                 ctrl[NEXT_CHUNK], ctrl[CHUNK_LIMIT] = next_chunk, total_chunks
                 a["progress"][0, WORDS] = words_at_start
@@ -376,11 +379,12 @@ class Coordinator:
 
     def _poll_interval(self, arrays):
         """Seconds until the loop looks again: 50 ms, except across machines when this rank's workers are a few
-        chunks from the sync point, where they wait until the loop sees it (2 ms)."""
+        chunks from the sync point, where they wait until the loop sees it (2 ms); either less when a period is
+        short (RankSync.poll_interval: the batch mode's is a batch)."""
         if self.sync is None:
             return 0.05
         left = self.sync.target - int(arrays["progress"][:, WORDS].sum())
-        return 0.002 if left <= 2 * self.cfg.workers * self.cfg.chunk_words else 0.05
+        return self.sync.poll_interval(0.002 if left <= 2 * self.cfg.workers * self.cfg.chunk_words else 0.05)
 
     def _sync_if_reached(self, run, st):
         """Across machines, once this rank has trained every chunk before the sync point: combine the ranks' moves

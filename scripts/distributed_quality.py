@@ -1,6 +1,7 @@
 """Quality and sync cost against the number of MPI ranks (docs/DISTRIBUTED.md, issue 14).
 
     python scripts/distributed_quality.py --data DATA/bench --ranks 1 2 4 8 --seeds 1 2 3 --out dist.jsonl
+    python scripts/distributed_quality.py --data DATA/bench --ranks 4 8 --sync-mode batch --out dist.jsonl
     python scripts/distributed_quality.py --data DATA/bench --ranks 4 --sync-words 25000 2500000 --out dist.jsonl
     python scripts/distributed_quality.py --data DATA/bench --ranks 1 4 8 --train-args "--hs --negative 0" \
         --out hs.jsonl
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-from hogwild_w2v.distributed import DEFAULT_SYNC_WORDS
+from hogwild_w2v.distributed import DEFAULT_SYNC_MODE, SYNC_MODES
 from hogwild_w2v.evaluate import evaluate_analogies, evaluate_pairs
 from hogwild_w2v.vectors import Vectors
 
@@ -29,13 +30,17 @@ MPIEXEC = os.path.join(os.path.dirname(sys.executable), "mpiexec")
 
 
 def run_one(args, ranks, seed, sync_words, work):
+    """One run (sync_words None: the mode's own period) and its scores."""
     tag = "".join(args.train_args.split()).replace("-", "_")
-    prefix = os.path.join(work, f"r{ranks}-s{seed}-w{sync_words}{'-overlap' if args.overlap else ''}{tag}", "v")
+    name = f"r{ranks}-s{seed}-{args.sync_mode}-w{sync_words}{'-overlap' if args.overlap else ''}{tag}"
+    prefix = os.path.join(work, name, "v")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
     cmd = [MPIEXEC, "-n", str(ranks), sys.executable, "-m", "hogwild_w2v", "train", "--data-dir",
            os.path.abspath(args.data), "--embeddings", prefix, "--epochs", str(args.epochs), "--workers",
-           str(args.workers), "--seed", str(seed), "--distributed", "--sync-words", str(sync_words), "--force", "-q",
+           str(args.workers), "--seed", str(seed), "--distributed", "--sync-mode", args.sync_mode, "--force", "-q",
            "--sync-overlap" if args.overlap else "--no-sync-overlap", *args.train_args.split()]
+    if sync_words is not None:
+        cmd += ["--sync-words", str(sync_words)]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if r.returncode != 0:
         return {"error": (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]}
@@ -51,8 +56,9 @@ def run_one(args, ranks, seed, sync_words, work):
 
 def setting(r):
     """What a run's row is grouped by in the table, and (with its seed) skipped by when already done: rows made
-    before --overlap and --train-args existed were made without them."""
-    return r["ranks"], r["workers"], r["sync_words"], r.get("overlap", False), r.get("train_args", "")
+    before --overlap, --train-args and --sync-mode existed were made without them (the periodic mode)."""
+    return (r["ranks"], r["workers"], r.get("sync_mode", "periodic"), r["sync_words"] or 0, r.get("overlap", False),
+            r.get("train_args", ""))
 
 
 def table(rows):
@@ -60,17 +66,17 @@ def table(rows):
     for r in rows:
         if "error" not in r:
             groups.setdefault(setting(r), []).append(r)
-    out = ["| ranks x workers | sync words | overlapped | other settings | seeds | analogy total | semantic | "
+    out = ["| ranks x workers | sync mode | sync words | overlapped | other settings | seeds | analogy total | semantic | "
            "syntactic | WS353 | words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
-           "|---|---:|---|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
+           "|---|---|---:|---|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
 
     def ms(rs, k, f="{:.2f}"):
         v = [r[k] for r in rs]
         return (f + " ± " + f).format(st.mean(v), st.stdev(v) if len(v) > 1 else 0.0)
 
-    for (ranks, workers, sw, overlap, extra), rs in sorted(groups.items()):
+    for (ranks, workers, mode, sw, overlap, extra), rs in sorted(groups.items()):
         syncs = st.mean(r["syncs"] for r in rs)
-        out.append(f"| {ranks} x {workers} | {sw:,} | {'yes' if overlap else 'no'} | {extra or '-'} | {len(rs)} | "
+        out.append(f"| {ranks} x {workers} | {mode} | {f'{sw:,}' if sw else 'its own'} | {'yes' if overlap else 'no'} | {extra or '-'} | {len(rs)} | "
                    f"{ms(rs, 'total')} | {ms(rs, 'sem')} | {ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | "
                    f"{st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
                    f"{syncs:.0f} | {st.mean(r['sync_bytes'] for r in rs) / syncs / 2 ** 20:.1f} | "
@@ -82,9 +88,10 @@ def table(rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
-    ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4, 8])
+    ap.add_argument("--ranks", type=int, nargs="*", default=[1, 2, 4, 8], help="none: only the table of --out")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    ap.add_argument("--sync-words", type=int, nargs="+", default=[DEFAULT_SYNC_WORDS])
+    ap.add_argument("--sync-mode", choices=list(SYNC_MODES), default=DEFAULT_SYNC_MODE)
+    ap.add_argument("--sync-words", type=int, nargs="+", default=[None], help="[default: the mode's own period]")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--out", required=True)
@@ -100,7 +107,8 @@ def main():
     for sw in args.sync_words:
         for seed in args.seeds:                  # seeds outermost of the ranks: an interrupted grid stays balanced
             for ranks in args.ranks:
-                r = {"ranks": ranks, "workers": args.workers, "sync_words": sw, "overlap": args.overlap,
+                r = {"ranks": ranks, "workers": args.workers, "sync_mode": args.sync_mode,
+                     "sync_words": sw or SYNC_MODES[args.sync_mode].sync_words, "overlap": args.overlap,
                      "train_args": args.train_args, "seed": seed, "epochs": args.epochs}
                 if (*setting(r), seed) in done:
                     continue
