@@ -39,6 +39,16 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   move: docs/DISTRIBUTED.md. Under `--hs` the Huffman tree's inner nodes settle the same way (since the twelfth
   session): every word below a node passes it, so a node's count is theirs summed (huffman.node_counts), the
   root's every word's, and the nodes at the root end that reach SETTLED_OCCURRENCES are settled rows of w_hs.
+* **The batch mode** (`--sync-mode batch`, since the fourteenth session; `SYNC_MODES`). What the default mode
+  loses beyond 2 ranks is the frequent rows being trained apart between syncs (each rank's moves of them made
+  without the others'): every row past the ~1,024 most frequent is trained as one process trains it by the sum of
+  the ranks' moves at the default period. So this mode syncs after every worker's batch (chunks of one kernel call,
+  a period of one chunk for each of a rank's workers), covering the 64 most frequent rows, 64 x 2^j rows every
+  2^j-th sync and every row every 128th; the ranks' moves are summed (k = R, each rank at the schedule's rate), so
+  a hot row takes the R ranks' batches as one process would take R consecutive ones. The settled rule stays (at
+  that period, a row is settled only if its word is 10 of a rank's 256 words: 1 row of the bench corpus). The
+  coordinator looks for its workers' end of a period a twentieth of a period apart (`poll_interval`).
+  Measured (docs/DISTRIBUTED.md): one process's quality at 4 and 8 ranks, at about twice the default mode's time.
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is

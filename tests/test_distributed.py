@@ -32,9 +32,13 @@ def ranks_dir(tmp_path_factory):
     return preprocessed_dir(tmp_path_factory, "ranks", planted_text(n_sentences=8_000, seed=3))
 
 
+BATCH = ["--sync-mode", "batch"]     # with it, train_args leaves the period to the mode: a batch a worker
+
+
 def train_args(data_dir, prefix, epochs=6, extra=()):
+    period = [] if "--sync-mode" in extra else ["--sync-words", "5000"]
     return ["train", "--data-dir", data_dir, "--embeddings", prefix, "--dim", "16", "--epochs", str(epochs),
-            "--workers", "1", "--seed", "4", "--distributed", "--sync-words", "5000", "-q", *extra]
+            "--workers", "1", "--seed", "4", "--distributed", *period, "-q", *extra]
 
 
 def mpirun(n, args, **kw):
@@ -59,17 +63,21 @@ def ours(pids):
 
 
 @needs_mpi
-@pytest.mark.parametrize("overlap", [False, True])
-def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path, overlap):
+@pytest.mark.parametrize("extra", [[], ["--sync-overlap"], BATCH])
+def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path, extra):
     for name in ("a", "b"):
-        r = mpirun(2, train_args(ranks_dir, str(tmp_path / name), extra=["--sync-overlap"] if overlap else []))
+        r = mpirun(2, train_args(ranks_dir, str(tmp_path / name), extra=extra))
         assert r.returncode == 0, r.stderr
     a, b = (np.load(tmp_path / f"{n}_center.npy") for n in "ab")
     assert np.array_equal(a, b)
     info = json.loads((tmp_path / "a_config.json").read_text())
     assert info["ranks"] == 2 and info["replicas_identical"] and info["syncs"] > 6   # more syncs than epochs
-    assert info["sync_overlap"] == overlap
-    if overlap:
+    assert info["sync_overlap"] == ("--sync-overlap" in extra)
+    if extra == BATCH:                   # a sync after every batch: chunks of one batch, a period of one chunk a rank
+        assert info["sync_mode"] == "batch" and info["config"]["chunk_batches"] == 1
+        assert info["sync_period_chunks"] == 2 and info["syncs"] * 2 * info["config"]["batch_words"] > \
+            0.9 * info["words_done"]
+    if extra:
         return
     assert info["words_done"] == 6 * info["train_tokens"]
     # one rank is exactly the run on one machine
@@ -234,21 +242,23 @@ def test_a_sync_moves_rows_twice_the_ranks_mean_move_from_their_last_agreed_valu
 
 
 @needs_mpi
-def test_quality_with_two_ranks_matches_one(tmp_path_factory, tmp_path):
-    """The planted topics of the stability corpus are learnt as well by 2 ranks as by 1."""
+@pytest.mark.parametrize("mode", [[], BATCH])
+def test_quality_with_two_ranks_matches_one(tmp_path_factory, tmp_path, mode):
+    """The planted topics of the stability corpus are learnt as well by 2 ranks as by 1, in either sync mode."""
     data = preprocessed_dir(tmp_path_factory, "zipf_ranks", topical_zipf_text(n_lines=400, seed=5))
     words = json.load(open(os.path.join(data, "vocab.json")))["words"]
     scores = {}
     for n in (1, 2):
         prefix = str(tmp_path / f"r{n}")
-        r = mpirun(n, train_args(data, prefix, epochs=5, extra=["--lr", "0.05"]))
+        r = mpirun(n, train_args(data, prefix, epochs=5, extra=["--lr", "0.05", *(mode if n > 1 else [])]))
         assert r.returncode == 0, r.stderr
         scores[n] = topic_score(np.load(prefix + "_center.npy"), words)
     assert scores[1] > 0.8 and scores[2] >= scores[1] - 0.05, scores
 
 
 @needs_mpi
-@pytest.mark.parametrize("sig, code, extra", [(signal.SIGINT, 130, []), (signal.SIGTERM, 143, ["--sync-overlap"])])
+@pytest.mark.parametrize("sig, code, extra", [(signal.SIGINT, 130, []), (signal.SIGTERM, 143, ["--sync-overlap"]),
+                                              (signal.SIGTERM, 143, BATCH)])
 def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, tmp_path, sig, code, extra):
     ref = str(tmp_path / "ref")
     assert mpirun(2, train_args(ranks_dir, ref, epochs=30, extra=extra)).returncode == 0
@@ -265,8 +275,9 @@ def test_a_signal_checkpoints_every_rank_and_resume_is_bit_identical(ranks_dir, 
     r = mpirun(2, train_args(ranks_dir, run, epochs=30, extra=["--resume", *extra]))
     assert r.returncode == 0, r.stderr
     assert json.loads(open(run + "_config.json").read())["resumed_from_step"] >= 2
-    assert json.loads(open(ref + "_config.json").read())["settled_rows"] > 0      # their history was resumed too
-    assert os.path.exists(os.path.join(ckpt.list_checkpoints(run + "_checkpoints")[-1], "sync_drift.w_out.npy"))
+    if extra != BATCH:                  # (no word of this corpus is 10 of a batch's 256 words: none settles there)
+        assert json.loads(open(ref + "_config.json").read())["settled_rows"] > 0  # their history was resumed too
+        assert os.path.exists(os.path.join(ckpt.list_checkpoints(run + "_checkpoints")[-1], "sync_drift.w_out.npy"))
     assert np.array_equal(np.load(ref + "_center.npy"), np.load(run + "_center.npy"))
     assert np.array_equal(np.load(ref + "_context.npy"), np.load(run + "_context.npy"))
 
@@ -424,6 +435,49 @@ def test_ranks_share_the_chunks_exactly_and_sync_at_the_same_points(ranks):
     assert {100, 200, 300} <= set(full) and all(p % 100 == 0 or (p // period) % FULL_EVERY == 0 for p in full)
     assert [tier_rows(k, 10 ** 6) for k in (1, 2, 3, 4, FULL_EVERY)] == \
         [TIER_ROWS, 2 * TIER_ROWS, TIER_ROWS, 4 * TIER_ROWS, 10 ** 6]
+
+
+def test_the_batch_mode_syncs_the_hot_rows_after_every_workers_batch_and_sums_the_moves():
+    """--sync-mode batch: a period is one chunk (of one batch: the trainer's chunk_batches) for each of a rank's
+    workers; every sync covers the 64 most frequent rows, 64 x 2^j every 2^j-th, all of them every 128th and at
+    epoch ends; the ranks' moves are summed (k = R), each rank stepping at the schedule's rate; no more rows settle
+    than the 64 synced every time."""
+    from hogwild_w2v.distributed import SYNC_MODES, tier_rows
+    mode = SYNC_MODES["batch"]
+    assert (mode.tier_rows, mode.full_every, mode.chunk_batches) == (64, 128, 1)
+    sync = RankSync(FakeComm(1, 4), mode="batch")
+    assert sync.gain == 4 and sync.lr_factor == 1.0
+    ctrl = np.zeros(CTRL_SLOTS, np.int64)
+    n_chunks = 12 * 1000                                 # an epoch of 1,000 periods
+    sync.plan(np.arange(n_chunks + 1), np.arange(n_chunks + 1) * 256, 1, 0, 256, ctrl, 0,
+              counts=np.full(1000, 10 ** 6), workers=3)
+    assert sync.period == 12 and sync.settled == 64      # 4 ranks x 3 workers x one chunk; every row would settle
+    m = np.zeros((10_000, 2), np.float32)
+    rows = []
+    for k in range(1, 257):
+        sync.point = k * sync.period
+        rows.append(sync._synced("w_in", m, sync.full_at(sync.point)).stop)
+    assert rows[:8] == [64, 128, 64, 256, 64, 128, 64, 512] and rows[127] == rows[255] == 10_000
+    assert rows[:127] == [tier_rows(k, 10_000, 64, 128) for k in range(1, 128)] and max(rows[:127]) == 64 * 64
+    assert sync.full_at(n_chunks)                        # the epoch's end
+
+
+def test_the_coordinator_looks_as_often_as_a_short_period_needs():
+    """It sleeps up to `longest` between looks, or a twentieth of a period (measured, averaged) if that is less, not
+    under 0.1 ms: the batch mode's millisecond periods are not spent waiting for it, the default's 50 ms stay."""
+    from hogwild_w2v.distributed import POLL_FLOOR
+    sync = RankSync(FakeComm(0, 2))
+    assert sync.poll_interval(0.05) == 0.05             # nothing measured yet
+    for t in (0.0, 0.004, 0.008, 0.012):                 # 4 ms periods
+        sync._time_period(t)
+    assert sync.poll_interval(0.05) == pytest.approx(0.0002) and sync.poll_interval(0.0001) == 0.0001
+    for t in (0.013, 0.014, 0.015):
+        sync._time_period(t)
+    assert sync.poll_interval(0.05) >= POLL_FLOOR
+    slow = RankSync(FakeComm(0, 2))
+    for t in (0.0, 1.0, 2.0):
+        slow._time_period(t)
+    assert (slow.poll_interval(0.002), slow.poll_interval(0.05)) == (0.002, 0.05)
 
 
 def test_a_resumed_rank_starts_where_its_chunks_stopped():
