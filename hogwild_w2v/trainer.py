@@ -174,6 +174,12 @@ class Coordinator:
                                                      cfg.chunk_words, ctrl, words_at_start, data.counts,
                                                      node_counts(self.tree, data.counts) if self.tree else None,
                                                      workers=n)
+                chunk_mean = train_tokens / max(len(bounds) - 1, 1)
+                if self.lead and self.sync.sync_words is None and chunk_mean > 2 * cfg.chunk_words:
+                    self._warn(f"--sync-mode batch syncs after every worker's chunk of whole lines, and this corpus's "
+                               f"long lines make a chunk {chunk_mean:,.0f} tokens on average, not a batch's "
+                               f"{cfg.chunk_words}: the frequent rows are summed over that many words, which is what "
+                               f"the mode avoids. Cut the lines shorter (preprocess), or use --sync-mode periodic.")
             else:
                 ctrl[NEXT_CHUNK], ctrl[CHUNK_LIMIT] = next_chunk, total_chunks
                 a["progress"][0, WORDS] = words_at_start

@@ -74,6 +74,7 @@ def test_two_ranks_agree_and_seeded_runs_are_bit_identical(ranks_dir, tmp_path, 
     assert info["ranks"] == 2 and info["replicas_identical"] and info["syncs"] > 6   # more syncs than epochs
     assert info["sync_overlap"] == ("--sync-overlap" in extra)
     if extra == BATCH:                   # a sync after every batch: chunks of one batch, a period of one chunk a rank
+        assert "Warning" not in r.stderr                # short lines: chunks of about a batch
         assert info["sync_mode"] == "batch" and info["config"]["chunk_batches"] == 1
         assert info["sync_period_chunks"] == 2 and info["syncs"] * 2 * info["config"]["batch_words"] > \
             0.9 * info["words_done"]
@@ -239,6 +240,16 @@ def test_a_sync_moves_rows_twice_the_ranks_mean_move_from_their_last_agreed_valu
     """The blocking sync's arithmetic on real ranks: every row becomes its value at the last sync plus k = min(R, 2)
     times the mean of the ranks' moves since (each rank stepping R / k times as far), counted afresh at each sync."""
     run_script(tmp_path, BLOCKING_SCRIPT, ranks)
+
+
+@needs_mpi
+def test_the_batch_mode_says_when_long_lines_make_its_period_long(tmp_path_factory, tmp_path):
+    """Chunks are whole lines: lines of 2,000 tokens make every chunk, so the batch mode's period, that long. It
+    still trains, and rank 0 says so once, with what to do."""
+    data = preprocessed_dir(tmp_path_factory, "long_lines", topical_zipf_text(n_lines=40, line_len=2000, seed=2))
+    r = mpirun(2, train_args(data, str(tmp_path / "v"), epochs=1, extra=BATCH))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("Warning: --sync-mode batch") == 1 and "2,000 tokens on average" in r.stderr
 
 
 @needs_mpi
@@ -449,9 +460,9 @@ def test_the_batch_mode_syncs_the_hot_rows_after_every_workers_batch_and_sums_th
     assert sync.gain == 4 and sync.lr_factor == 1.0
     ctrl = np.zeros(CTRL_SLOTS, np.int64)
     n_chunks = 12 * 1000                                 # an epoch of 1,000 periods
-    sync.plan(np.arange(n_chunks + 1), np.arange(n_chunks + 1) * 256, 1, 0, 256, ctrl, 0,
-              counts=np.full(1000, 10 ** 6), workers=3)
-    assert sync.period == 12 and sync.settled == 64      # 4 ranks x 3 workers x one chunk; every row would settle
+    counts = np.concatenate([np.full(70, 1000), np.full(930, 7)])   # 70 words, each 10.04 of a rank's 768
+    sync.plan(np.arange(n_chunks + 1), np.arange(n_chunks + 1) * 256, 1, 0, 256, ctrl, 0, counts=counts, workers=3)
+    assert sync.period == 12 and sync.settled == 64      # 4 ranks x 3 workers x one chunk; 70 would settle
     m = np.zeros((10_000, 2), np.float32)
     rows = []
     for k in range(1, 257):

@@ -1,0 +1,7 @@
+#!/bin/bash
+# more seeds on the dev box: one process and 4 ranks in the batch mode
+cd /work/runs/r14
+export OPENBLAS_NUM_THREADS=1
+DQ="/work/main/.venv/bin/python /work/main/scripts/distributed_quality.py --data /work/runs/data/bench --out /work/runs/r14/dist.jsonl --workdir /work/runs/r14/dq"
+$DQ --ranks 1 --seeds 4 5 6
+$DQ --ranks 4 --seeds 5 6 --sync-mode batch
