@@ -118,6 +118,9 @@ def do_train(data_dir, prefix, dim, window_size, negative, lr, min_lr, sample, e
     if negative == 0 and not hs:
         raise click.UsageError("--negative 0 needs --hs: with neither negative sampling nor hierarchical softmax "
                                "there is nothing to train")
+    if sync_words is not None and SYNC_MODES[sync_mode].sync_words is None:
+        raise click.UsageError(f"--sync-words applies to --sync-mode periodic: --sync-mode {sync_mode} syncs after "
+                               f"every worker's batch")
     if cbow_mean is not None and model != "cbow":
         raise click.UsageError(f"--cbow-mean/--cbow-sum only apply to --model cbow, not --model {model}")
     cfg = TrainConfig(model=model, hs=hs, cbow_mean=TrainConfig.cbow_mean if cbow_mean is None else cbow_mean,

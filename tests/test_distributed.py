@@ -347,6 +347,13 @@ def test_distributed_without_mpi4py_says_what_to_install(planted_dir, tmp_path, 
     assert r.output.strip().startswith("Error: --distributed needs mpi4py: pip install 'hw2v[mpi]'")
 
 
+def test_the_batch_mode_takes_no_sync_words(planted_dir, tmp_path):
+    """Its period is a batch a worker; a longer one would sum the ranks' moves of the frequent rows over it."""
+    r = CliRunner().invoke(main, ["train", "--data-dir", planted_dir, "--embeddings", str(tmp_path / "v"),
+                                  "--distributed", "--sync-mode", "batch", "--sync-words", "5000"])
+    assert r.exit_code == 2 and "--sync-words applies to --sync-mode periodic" in r.output
+
+
 def test_several_ranks_without_distributed_is_refused(planted_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PMI_SIZE", "2")
     args = [a for a in train_args(planted_dir, str(tmp_path / "v")) if a != "--distributed"]
