@@ -71,8 +71,9 @@ def train_options(fn):
                           "combines the ranks' moves as twice their mean (few bytes, rare waits; within 0.3 analogy "
                           "points of one machine at 2 ranks, short beyond); batch syncs the 64 most frequent rows "
                           "after every worker's batch (tiers doubling, every row every 128 syncs) and sums the ranks' "
-                          "moves (measured with 1 worker a rank: one machine's quality at 2 to 8 ranks on the total, "
-                          "at twice the time; for fast networks and short lines; docs/DISTRIBUTED.md)."),
+                          "moves (measured with 1 worker a rank: within 0.3 analogy points of one machine at 2, 4 "
+                          "and 8 ranks, at twice the time; for a few machines on a fast network and corpora of "
+                          "short lines; docs/DISTRIBUTED.md)."),
         click.option("--sync-words", type=POSITIVE,
                      help=f"With --distributed: words each rank trains between two syncs  [default: "
                           f"{DEFAULT_SYNC_WORDS:,}; with --sync-mode batch, one batch a worker]"),

@@ -49,8 +49,9 @@ all-reduce (the scheme of Intel's pWord2Vec, Ji et al. 2016, arXiv:1604.04661).
   that period, a row is settled only if its word is 10 of a rank's 256 words: 1 row of the bench corpus). The
   coordinator looks for its workers' end of a period a twentieth of a period apart (`poll_interval`). Chunks stay
   whole lines: a corpus of long lines makes a long period, and the trainer warns. Measured (docs/DISTRIBUTED.md):
-  within 0.3 analogy points of one process at 2 and 8 ranks (at 4, on the total and WS353), at about twice the
-  default mode's time, most of it waiting at each sync for the rank with the longest chunk.
+  within 0.3 analogy points of one process at 2, 4 and 8 ranks, at about twice the default mode's time, most of it
+  waiting at each sync for the rank with the longest chunk; its full syncs make it unfit for a vocabulary of a
+  million words (on paper).
 * **Learning rate.** On the global word count: the sum over ranks at the last sync, plus R x this rank's words
   since (worker.LR_BASE / LR_SCALE / LR_LOCAL).
 * **Stops and checkpoints** are agreed at sync points: a signal on any rank, or rank 0's checkpoint clock, is
