@@ -111,13 +111,18 @@ class Inbox:
         self._conns = []
 
 
-def start_workers(ctx, n, data_path, cfg, bounds, rng_states, shm_spec, total_words, lock, stride=1,
+def start_workers(ctx, n, data_path, cfg, train_sents, rng_states, shm_spec, total_words, lock, stride=1,
                   offset=0, lr_factor=1.0):
-    """Start `n` workers; returns (processes, the Inbox of their messages)."""
+    """Start `n` workers; returns (processes, the Inbox of their messages).
+
+    What a worker is sent stays small whatever the corpus (no chunk table: the worker cuts the corpus itself).
+    CPython's spawn writes it down a pipe while still holding the pipe's read end, so a worker that dies before
+    reading more than the pipe holds (64 KB; an import error, a script without the `__main__` guard) would leave
+    the coordinator blocked in that write for ever."""
     procs, readers = [], []
     with single_blas_thread():
         for k in range(n):
-            spec = WorkerSpec(k, data_path, cfg.to_dict(), bounds, rng_states[k], shm_spec, total_words,
+            spec = WorkerSpec(k, data_path, cfg.to_dict(), train_sents, rng_states[k], shm_spec, total_words,
                               os.getpid(), stride, offset, lr_factor)
             reader, writer = ctx.Pipe(duplex=False)
             p = ctx.Process(target=worker_main, args=(spec, Outbox(writer), lock), name=f"hw2v-worker-{k}",

@@ -189,8 +189,8 @@ class Coordinator:
                     old_handlers[sig] = signal.signal(sig, self._on_signal)
             stride, offset, lr_factor = ((self.sync.size, self.sync.rank, self.sync.lr_factor) if self.sync
                                          else (1, 0, 1.0))
-            procs, queue = start_workers(ctx, n, data.path, cfg, bounds, rng_states(state, n, offset), shm.spec,
-                                         total_words, lock, stride, offset, lr_factor)
+            procs, queue = start_workers(ctx, n, data.path, cfg, train_sents, rng_states(state, n, offset),
+                                         shm.spec, total_words, lock, stride, offset, lr_factor)
             run = _Run(shm, procs, queue, progress, len(bounds) - 1, total_words, train_tokens, val_batches,
                        words_at_start, state)
             return self._loop(run)

@@ -72,3 +72,25 @@ def test_inbox_waits_for_its_timeout_then_is_empty():
     assert inbox.get_nowait() == ("state", 0, 1, {"rng": 7})
     w.close()
     inbox.close()
+
+
+def test_a_worker_dying_before_it_starts_ends_the_run_rather_than_hanging_it(tmp_path_factory, tmp_path):
+    """CPython's spawn writes what a worker is sent down a pipe while still holding its read end: if the worker
+    dies before reading more than the pipe holds (64 KB), the write never returns. The chunk table, sent to every
+    worker until 2026-11-27, passed 64 KB at 8,192 chunks; a script that calls train() without the `__main__`
+    guard (its workers re-run it and die) then hung for ever, ignoring SIGTERM. Here with 9,000+ chunks: one
+    line saying the worker died, exit 1, no segment left."""
+    import os
+    import subprocess
+    import sys
+    from conftest import planted_text, preprocessed_dir
+    data = preprocessed_dir(tmp_path_factory, "many_chunks", planted_text(n_sentences=60_000, seed=7))
+    script = tmp_path / "no_guard.py"
+    script.write_text("from hogwild_w2v.config import TrainConfig\nfrom hogwild_w2v.trainer import train\n"
+                      f"train({data!r}, {str(tmp_path / 'v')!r}, TrainConfig(epochs=1, batch_words=64, "
+                      "chunk_batches=1), quiet=True)\n")
+    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 1 and "exited with code 1" in r.stderr
+    after = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    assert not [n for n in after - before if n.startswith("hw2v_")]
