@@ -46,6 +46,12 @@ def chunk_bounds(offsets, batch_words):
     return np.concatenate([starts, [len(offsets) - 1]]).astype(np.int64)   # (n_chunks + 1,)
 
 
+def epoch_bounds(offsets, train_sents, chunk_words):
+    """The chunks of a training epoch (its first `train_sents` sentences): what the coordinator counts positions
+    in and every worker trains, each computing it for itself (so that a worker's start-up message stays small)."""
+    return chunk_bounds(np.asarray(offsets[:train_sents + 1]), chunk_words)
+
+
 def iter_chunks(corpus, offsets, bounds, first=0, stop=None):
     """Yield (chunk index, tokens, sentence numbers) of chunks first..stop-1, for `make_batch`."""
     for k in range(first, len(bounds) - 1 if stop is None else stop):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import checkpoint as ckpt
-from .batching import chunk_bounds
+from .batching import epoch_bounds
 from .config import TrainConfig, learning_rate
 from .data import open_data
 from .errors import HW2VError, describe_os_error
@@ -143,7 +143,7 @@ class Coordinator:
             mats0, state = start()
         if state:                # the corpus stays cut as the checkpoint's run cut it (its chunk numbers)
             cfg = self.cfg = adopt_checkpoint_settings(cfg, state)
-        bounds = chunk_bounds(offsets[:train_sents + 1], cfg.chunk_words)
+        bounds = epoch_bounds(offsets, train_sents, cfg.chunk_words)
         total_chunks = cfg.epochs * (len(bounds) - 1)
         self.step = state["step"] if state else 0
         next_chunk = state["next_chunk"] if state else 0

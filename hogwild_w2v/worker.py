@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batching import chunk_bounds, iter_chunks, keep_probabilities, negative_cdf
+from .batching import epoch_bounds, iter_chunks, keep_probabilities, negative_cdf
 from .config import TrainConfig, learning_rate
 from .models import MATRICES, batch_for, step, tree_for
 from .shm import attach
@@ -45,7 +45,7 @@ class WorkerSpec:
     wid: int
     data_dir: str
     config: dict
-    train_sents: int          # the epoch's sentences; the worker cuts them into chunks itself (chunk_bounds), so
+    train_sents: int          # the epoch's sentences; the worker cuts them into chunks itself (epoch_bounds), so
                               # that what start_workers sends a worker stays a few KB whatever the corpus (spawn.py)
     rng_state: dict | None    # None: fresh stream from (seed, wid)
     shm: dict                 # name -> (shm name, shape, dtype)
@@ -179,7 +179,7 @@ def _worker(spec: WorkerSpec, queue, lock):
             time.sleep(0.002)
 
         orphaned = lambda: os.getppid() != spec.parent_pid
-        bounds = chunk_bounds(np.asarray(data.offsets[:spec.train_sents + 1]), cfg.chunk_words)   # as the coordinator
+        bounds = epoch_bounds(data.offsets, spec.train_sents, cfg.chunk_words)      # as the coordinator cut them
         finished = train_chunks(cfg, shared, corpus=data.corpus, offsets=data.offsets, bounds=bounds,
                                 counts=data.counts, rng=rng, wid=spec.wid, total_words=spec.total_words,
                                 on_pause=on_pause, should_exit=orphaned, stride=spec.stride, offset=spec.offset,

@@ -66,8 +66,8 @@ def table(rows):
     for r in rows:
         if "error" not in r:
             groups.setdefault(setting(r), []).append(r)
-    out = ["| ranks x workers | sync mode | sync words | overlapped | other settings | seeds | analogy total | semantic | "
-           "syntactic | WS353 | words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
+    out = ["| ranks x workers | sync mode | sync words | overlapped | other settings | seeds | analogy total | "
+           "semantic | syntactic | WS353 | words/s | syncs | MB a sync (per rank) | s a sync | time syncing |",
            "|---|---|---:|---|---|---:|---|---|---|---|---:|---:|---:|---:|---:|"]
 
     def ms(rs, k, f="{:.2f}"):
@@ -76,7 +76,9 @@ def table(rows):
 
     for (ranks, workers, mode, sw, overlap, extra), rs in sorted(groups.items()):
         syncs = st.mean(r["syncs"] for r in rs)
-        out.append(f"| {ranks} x {workers} | {mode} | {f'{sw:,}' if sw else 'its own'} | {'yes' if overlap else 'no'} | {extra or '-'} | {len(rs)} | "
+        period = f"{sw:,}" if sw else "its own"
+        out.append(f"| {ranks} x {workers} | {mode} | {period} | {'yes' if overlap else 'no'} | {extra or '-'} | "
+                   f"{len(rs)} | "
                    f"{ms(rs, 'total')} | {ms(rs, 'sem')} | {ms(rs, 'syn')} | {ms(rs, 'ws353', '{:.3f}')} | "
                    f"{st.mean(r['words_per_s'] for r in rs) / 1e3:.0f}k | "
                    f"{syncs:.0f} | {st.mean(r['sync_bytes'] for r in rs) / syncs / 2 ** 20:.1f} | "
